@@ -1,0 +1,34 @@
+# The front door. Every target installs what it needs: a fresh clone needs no other step.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+DEPS := node_modules/.sqlpin-installed
+TAP := npx tap
+
+$(DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: test test-unit test-mysql test-postgres typecheck build demo bench soak clean
+
+## Every test: unit, then both dialects against the real servers.
+test: $(DEPS)
+	$(TAP) test/unit test/mysql test/postgres
+
+test-unit: $(DEPS)
+	$(TAP) test/unit
+
+test-mysql: $(DEPS)
+	$(TAP) test/mysql
+
+test-postgres: $(DEPS)
+	$(TAP) test/postgres
+
+typecheck: $(DEPS)
+	npx tsc -p tsconfig.json --noEmit
+
+build: $(DEPS)
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+
+clean:
+	rm -rf dist .tap

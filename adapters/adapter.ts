@@ -1,0 +1,74 @@
+import type { IdentifierRules, TableName } from '../lib/identifiers.js';
+
+/** The two SQL dialects sqlpin speaks. */
+export type Dialect = 'mysql' | 'postgres';
+
+/** What every query resolves to, on both dialects. */
+export interface QueryResult<Row = Record<string, unknown>> {
+  /** Rows of a result set; empty for statements that return none. */
+  readonly rows: Row[];
+  /** Rows returned (SELECT) or affected (INSERT / UPDATE / DELETE). */
+  readonly rowCount: number;
+}
+
+/** One open server session, owned by the adapter that opened it. */
+export interface AdapterSession {
+  /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL. */
+  readonly id: number;
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** One round trip that proves the session still answers. */
+  ping(): Promise<void>;
+  /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
+  inTransaction(): boolean;
+  /** Wipes all session state, as a fresh login would have it. */
+  reset(): Promise<void>;
+  /** False once the session saw a fatal error, was killed, or was condemned. */
+  isReusable(): boolean;
+  /** Marks the session as not to be reused: its state is unknown (a restore failed). */
+  condemn(): void;
+  /** Closes the session; never rejects, and gives up politeness after a grace period. */
+  close(): Promise<void>;
+}
+
+/** How `truncate` was asked to behave, after validation. */
+export interface TruncateOptions {
+  readonly cascade: boolean;
+  readonly restartIdentity: boolean;
+}
+
+/** Reports a fault that is handled (the session is dropped) but must not go unseen. */
+export type ErrorReporter = (error: unknown) => void;
+
+/**
+ * The single seam between the dialect-free core and a driver. The core never
+ * asks which dialect it talks to; it asks the adapter.
+ */
+export interface Adapter {
+  readonly dialect: Dialect;
+  readonly identifierRules: IdentifierRules;
+  /**
+   * True where TRUNCATE commits the open transaction (MySQL): truncate is then
+   * refused inside one. Otherwise truncate runs inside a transaction of its own,
+   * or a savepoint of the caller's.
+   */
+  readonly truncateCommitsImplicitly: boolean;
+  /** The text of the n-th (1-based) parameter placeholder. */
+  placeholder(index: number): string;
+  /** Quotes one validated identifier part, doubling embedded quote characters. */
+  quote(part: string): string;
+  /** Opens a session; one whose setup fails after it opened is closed before the error is thrown. */
+  connect(): Promise<AdapterSession>;
+  /** Empties validated tables on one pinned session, with the dialect's rules. */
+  truncate(session: AdapterSession, tables: readonly TableName[], options: TruncateOptions): Promise<void>;
+}
+
+/** Builds an adapter from the pool's validated connection settings. */
+export interface AdapterSettings {
+  /** A connection URL with the scheme normalised, or undefined when `connection` is given. */
+  readonly url?: string;
+  /** Driver-native options, passed through untouched. */
+  readonly connection?: Readonly<Record<string, unknown>>;
+  /** Upper bound for opening one session, so a stalled connect cannot hold a pool slot forever. */
+  readonly connectTimeoutMillis: number;
+  readonly report: ErrorReporter;
+}

@@ -1,0 +1,135 @@
+import mysql from 'mysql2';
+import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from './adapter.js';
+import type { IdentifierRules } from '../lib/identifiers.js';
+import { truncateMysql } from './mysql-truncate.js';
+import { closeWithin } from './close.js';
+
+/** Driver-native options accepted as `connection` when the dialect is 'mysql'. */
+export type MysqlConnectionOptions = mysql.ConnectionOptions;
+
+// Server status flags from the OK packet (include/mysql_com.h).
+const SERVER_STATUS_IN_TRANS = 0x0001;
+const SERVER_STATUS_AUTOCOMMIT = 0x0002;
+
+/** One mysql2 connection; the driver object never leaves this class. */
+class MysqlSession implements AdapterSession {
+  readonly id: number;
+  readonly #connection: mysql.Connection;
+  #status = SERVER_STATUS_AUTOCOMMIT;
+  #reusable = true;
+
+  constructor(connection: mysql.Connection, report: AdapterSettings['report']) {
+    this.#connection = connection;
+    this.id = connection.threadId ?? 0;
+    // The driver emits 'error' only for faults no pending command took (an idle
+    // session killed by the server): the session is dead, and the fault is reported.
+    connection.on('error', (error) => {
+      this.#reusable = false;
+      report(error);
+    });
+    connection.on('end', () => {
+      this.#reusable = false;
+    });
+  }
+
+  query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return new Promise((resolve, reject) => {
+      this.#connection.query(text, params as mysql.QueryValues, (error, result) => {
+        if (error) {
+          if (error.fatal) this.#reusable = false;
+          reject(error);
+        } else if (Array.isArray(result)) {
+          resolve({ rows: result as Row[], rowCount: result.length });
+        } else {
+          // Only OK packets carry the status flags; a SELECT cannot change them
+          // (with autocommit off it may open a transaction, which inTransaction counts already).
+          const header = result as mysql.ResultSetHeader;
+          this.#status = header.serverStatus;
+          resolve({ rows: [], rowCount: header.affectedRows });
+        }
+      });
+    });
+  }
+
+  inTransaction(): boolean {
+    return (this.#status & SERVER_STATUS_IN_TRANS) !== 0 || (this.#status & SERVER_STATUS_AUTOCOMMIT) === 0;
+  }
+
+  ping(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#connection.ping((error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  reset(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#connection.reset((error: unknown) => {
+        if (error) return reject(error);
+        this.#status = SERVER_STATUS_AUTOCOMMIT;
+        resolve();
+      });
+    });
+  }
+
+  isReusable(): boolean {
+    return this.#reusable;
+  }
+
+  condemn(): void {
+    this.#reusable = false;
+  }
+
+  close(): Promise<void> {
+    const connection = this.#connection;
+    if (!this.#reusable) {
+      connection.destroy();
+      return Promise.resolve();
+    }
+    return closeWithin((done) => connection.end(() => done()), () => connection.destroy());
+  }
+}
+
+/** Quotes one validated identifier part; the quote character is doubled inside it. */
+function quoteMysql(part: string): string {
+  return '`' + part.replaceAll('`', '``') + '`';
+}
+
+const identifierRules: IdentifierRules = {
+  maxLength: 64,
+  unit: 'characters',
+  refuse(part) {
+    // The server strips or rejects these, so the name it would act on is not the one given.
+    if (part.endsWith(' ')) return 'ends with a space, which MySQL does not allow in names';
+    if ([...part].some((ch) => ch.codePointAt(0)! > 0xffff)) return 'contains a character outside the Basic Multilingual Plane, which MySQL names cannot hold';
+    return undefined;
+  },
+};
+
+/** The MySQL / MariaDB adapter on mysql2. */
+export function createMysqlAdapter(settings: AdapterSettings): Adapter {
+  const options: mysql.ConnectionOptions = {
+    connectTimeout: settings.connectTimeoutMillis,
+    ...(settings.url === undefined ? settings.connection : { uri: settings.url }),
+  };
+  return {
+    dialect: 'mysql',
+    identifierRules,
+    truncateCommitsImplicitly: true,
+    placeholder: () => '?',
+    quote: quoteMysql,
+    connect() {
+      return new Promise((resolve, reject) => {
+        const connection = mysql.createConnection({ ...options });
+        connection.connect((error) => {
+          if (error) {
+            connection.destroy();
+            reject(error);
+          } else {
+            resolve(new MysqlSession(connection, settings.report));
+          }
+        });
+      });
+    },
+    truncate: (session, tables, truncateOptions) => truncateMysql(session, tables, truncateOptions, quoteMysql),
+  };
+}

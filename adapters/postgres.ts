@@ -1,0 +1,111 @@
+import pg from 'pg';
+import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from './adapter.js';
+import type { IdentifierRules } from '../lib/identifiers.js';
+import { truncatePostgres } from './postgres-truncate.js';
+import { closeWithin } from './close.js';
+
+/** Driver-native options accepted as `connection` when the dialect is 'postgres'. */
+export type PostgresConnectionOptions = pg.ClientConfig;
+
+/** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */
+function isFatal(error: unknown): boolean {
+  if (!(error instanceof pg.DatabaseError)) return true;
+  return error.severity === 'FATAL' || error.severity === 'PANIC';
+}
+
+/** One pg client; the driver object never leaves this class. */
+class PostgresSession implements AdapterSession {
+  readonly id: number;
+  readonly #client: pg.Client;
+  #reusable = true;
+
+  constructor(client: pg.Client, report: AdapterSettings['report']) {
+    this.#client = client;
+    this.id = (client as unknown as { processID: number }).processID;
+    // pg emits 'error' for faults outside a query (an idle backend terminated):
+    // without a listener the process would crash; with one, the session is dropped and the fault reported.
+    client.on('error', (error) => {
+      this.#reusable = false;
+      report(error);
+    });
+    client.on('end', () => {
+      this.#reusable = false;
+    });
+  }
+
+  query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return new Promise((resolve, reject) => {
+      this.#client.query(text, params as unknown[], (error: Error | null, result: pg.QueryResult) => {
+        if (error) {
+          if (isFatal(error)) this.#reusable = false;
+          reject(error);
+        } else {
+          resolve({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 });
+        }
+      });
+    });
+  }
+
+  inTransaction(): boolean {
+    const status = this.#client.getTransactionStatus();
+    return status === 'T' || status === 'E';
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async reset(): Promise<void> {
+    await this.query('DISCARD ALL');
+  }
+
+  isReusable(): boolean {
+    return this.#reusable;
+  }
+
+  condemn(): void {
+    this.#reusable = false;
+  }
+
+  close(): Promise<void> {
+    const client = this.#client;
+    const internal = client as unknown as { connection: { stream: { destroy(): void } } };
+    return closeWithin(
+      (done) => client.end().then(done, done),
+      () => internal.connection.stream.destroy(),
+    );
+  }
+}
+
+/** Quotes one validated identifier part; the quote character is doubled inside it. */
+function quotePostgres(part: string): string {
+  return '"' + part.replaceAll('"', '""') + '"';
+}
+
+const identifierRules: IdentifierRules = { maxLength: 63, unit: 'bytes' };
+
+/** The PostgreSQL adapter on pg. */
+export function createPostgresAdapter(settings: AdapterSettings): Adapter {
+  const options: pg.ClientConfig = {
+    connectionTimeoutMillis: settings.connectTimeoutMillis,
+    ...(settings.url === undefined ? settings.connection : { connectionString: settings.url }),
+  };
+  return {
+    dialect: 'postgres',
+    identifierRules,
+    truncateCommitsImplicitly: false,
+    placeholder: (index) => '$' + index,
+    quote: quotePostgres,
+    async connect() {
+      const client = new pg.Client(options);
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(settings.report);
+        throw error;
+      }
+      return new PostgresSession(client, settings.report);
+    },
+    truncate: (session, tables, truncateOptions) => truncatePostgres(session, tables, truncateOptions, quotePostgres),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Every error sqlpin raises. Each class has a stable `code`; a wrapped driver
+ * error stays reachable as `cause` with its own errno / SQLSTATE intact.
+ */
+export class SqlpinError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** `createPool` options that cannot work: unknown key, bad value, unknown scheme. */
+export class ConfigError extends SqlpinError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}
+
+/** A public function was called with an argument of the wrong type or range. */
+export class InvalidArgumentError extends SqlpinError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** A new session could not be opened; the driver's error is the `cause`. */
+export class ConnectionError extends SqlpinError {
+  constructor(message: string, cause: unknown) {
+    super('ERR_CONNECT', message, { cause });
+  }
+}
+
+/** No session became free within `acquireTimeoutMillis`. */
+export class PoolTimeoutError extends SqlpinError {
+  constructor(timeoutMillis: number, cause?: unknown) {
+    const detail = cause === undefined ? '' : ' (the last attempt to open a session failed: see cause)';
+    super('ERR_POOL_TIMEOUT', `no session became available within ${timeoutMillis} ms${detail}`, { cause });
+  }
+}
+
+/** The pool was closed: it takes no new work. */
+export class PoolClosedError extends SqlpinError {
+  constructor() {
+    super('ERR_POOL_CLOSED', 'the pool is closed');
+  }
+}
+
+/** A pinned handle was used after its callback settled. */
+export class ConnectionReleasedError extends SqlpinError {
+  constructor() {
+    super('ERR_CONNECTION_RELEASED', 'this connection was released when its callback settled; use it only inside the callback');
+  }
+}
+
+/** A table name that is empty, too long, contains NUL or has too many parts. */
+export class InvalidIdentifierError extends SqlpinError {
+  constructor(message: string) {
+    super('ERR_INVALID_IDENTIFIER', message);
+  }
+}
+
+/** A named table does not exist (or is not a base table). */
+export class TableNotFoundError extends SqlpinError {
+  readonly table: string;
+
+  constructor(table: string) {
+    super('ERR_TABLE_NOT_FOUND', `table ${table} does not exist`);
+    this.table = table;
+  }
+}
+
+/** PostgreSQL: tables that hold rows reference the tables to empty. Nothing was changed. */
+export class ForeignKeyTruncateError extends SqlpinError {
+  readonly referencingTables: readonly string[];
+
+  constructor(tables: readonly string[], referencingTables: readonly string[]) {
+    super(
+      'ERR_FOREIGN_KEY_TRUNCATE',
+      `cannot truncate ${tables.join(', ')}: referenced by tables that hold rows: ${referencingTables.join(', ')}. ` +
+        'Nothing was changed. Pass { cascade: true } to empty those tables too.',
+    );
+    this.referencingTables = referencingTables;
+  }
+}
+
+/** MySQL: TRUNCATE would silently commit the open transaction, so it is refused. */
+export class TruncateInTransactionError extends SqlpinError {
+  constructor() {
+    super(
+      'ERR_TRUNCATE_IN_TRANSACTION',
+      'TRUNCATE commits implicitly on MySQL, so it is refused inside a transaction; run it outside the transaction',
+    );
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * sqlpin: one pinned SQL session per callback, and a truncate that is correct
+ * on MySQL and PostgreSQL, over mysql2 and pg.
+ */
+export { createPool, Pool, type PoolStats } from './pool.js';
+export type { PoolOptions } from './config.js';
+export { Connection } from './connection.js';
+export { sql, SqlQuery } from './sql.js';
+export type { QueryInput } from './statement.js';
+export type { TableRef } from './identifiers.js';
+export type { TruncateCallOptions } from './truncate.js';
+export type { Dialect, QueryResult } from '../adapters/adapter.js';
+export type { MysqlConnectionOptions } from '../adapters/mysql.js';
+export type { PostgresConnectionOptions } from '../adapters/postgres.js';
+export {
+  SqlpinError,
+  ConfigError,
+  InvalidArgumentError,
+  ConnectionError,
+  PoolTimeoutError,
+  PoolClosedError,
+  ConnectionReleasedError,
+  InvalidIdentifierError,
+  TableNotFoundError,
+  ForeignKeyTruncateError,
+  TruncateInTransactionError,
+} from './errors.js';

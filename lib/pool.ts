@@ -1,0 +1,238 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import genericPool from 'generic-pool';
+import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } from '../adapters/adapter.js';
+import { createMysqlAdapter } from '../adapters/mysql.js';
+import { createPostgresAdapter } from '../adapters/postgres.js';
+import { parsePoolOptions, type PoolConfig, type PoolOptions } from './config.js';
+import { Pin, type Connection } from './connection.js';
+import { ConnectionError, InvalidArgumentError, PoolClosedError, PoolTimeoutError } from './errors.js';
+import { describe } from './identifiers.js';
+import { toStatement, type QueryInput } from './statement.js';
+import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
+
+/** What generic-pool holds: an open session, or the failure of one attempt to open one. */
+interface Slot {
+  readonly session?: AdapterSession;
+  readonly failure?: unknown;
+  /** Which create attempt made it: lets a waiter tell its own failure from an older one. */
+  readonly attempt: number;
+}
+
+/** Counts of the pool's sessions, as `stats()` returns them. */
+export interface PoolStats {
+  /** Sessions open or being opened. */
+  readonly size: number;
+  /** Idle sessions ready to hand out. */
+  readonly available: number;
+  /** Sessions lent to callers. */
+  readonly borrowed: number;
+  /** Callers waiting for a session. */
+  readonly pending: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+const ADAPTERS = { mysql: createMysqlAdapter, postgres: createPostgresAdapter } as const;
+
+/**
+ * A pool of server sessions for one database. Create it with `createPool`.
+ * Every method that needs a session borrows it through `withConnection`, and
+ * inside a pinned callback every method reuses that callback's session.
+ */
+export class Pool {
+  readonly dialect: Dialect;
+  readonly #adapter: Adapter;
+  readonly #sessions: genericPool.Pool<Slot>;
+  readonly #pins = new AsyncLocalStorage<Pin>();
+  readonly #config: PoolConfig;
+  readonly #report: ErrorReporter;
+  #attempts = 0;
+  #lastFailure: Slot | undefined;
+  #closed: Promise<void> | undefined;
+
+  /** @internal Use `createPool`. */
+  constructor(config: PoolConfig) {
+    this.#config = config;
+    this.dialect = config.dialect;
+    this.#report = config.onError ?? warn;
+    this.#adapter = ADAPTERS[config.dialect]({
+      ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),
+      connectTimeoutMillis: config.acquireTimeoutMillis,
+      report: this.#report,
+    });
+    this.#sessions = genericPool.createPool<Slot>(
+      {
+        create: () => this.#open(),
+        destroy: async (slot) => {
+          await slot.session?.close();
+        },
+      },
+      {
+        min: config.min,
+        max: config.max,
+        acquireTimeoutMillis: config.acquireTimeoutMillis,
+        fifo: config.order === 'fifo',
+        // Idle sessions above `min` are closed; `min` is kept.
+        softIdleTimeoutMillis: config.idleTimeoutMillis === 0 ? -1 : config.idleTimeoutMillis,
+        idleTimeoutMillis: Number.POSITIVE_INFINITY,
+        evictionRunIntervalMillis: config.idleTimeoutMillis === 0 ? 0 : Math.min(config.idleTimeoutMillis, 1_000),
+        numTestsPerEvictionRun: config.max,
+      },
+    );
+    this.#sessions.on('factoryDestroyError', this.#report);
+  }
+
+  /** Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable. */
+  async query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    const pin = this.#pins.getStore();
+    if (pin?.live) return pin.query<Row>(query, params);
+    const { text, params: values } = this.#statement(query, params);
+    return this.#borrow((session) => session.query<Row>(text, values));
+  }
+
+  /**
+   * Pins one session for the whole callback: every query through `conn`, and
+   * every `db.*` call made inside the callback, runs on it. The session goes
+   * back (or is destroyed) when the callback settles, and `conn` is revoked.
+   */
+  async withConnection<T>(fn: (conn: Connection) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`);
+    const current = this.#pins.getStore();
+    if (current?.live) return fn(current.handle);
+    return this.#borrow(async (session) => {
+      const pin = new Pin(session, this.#adapter, this.#report);
+      try {
+        return await this.#pins.run(pin, () => fn(pin.handle));
+      } finally {
+        pin.live = false;
+      }
+    });
+  }
+
+  /** BEGIN..COMMIT on one session, ROLLBACK on throw; inside another transaction it nests as a SAVEPOINT. */
+  async transaction<T>(fn: (tx: Connection) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
+    return this.withConnection((conn) => conn.transaction(fn));
+  }
+
+  /**
+   * Empties tables that foreign keys may reference, on one pinned session.
+   * Every name is validated and resolved before anything is emptied.
+   */
+  async truncate(tables: TruncateRequest['tables'], options?: TruncateRequest['options']): Promise<void> {
+    const prepared = prepareTruncate(this.#adapter, tables, options);
+    if (prepared === undefined) return;
+    const pin = this.#pins.getStore();
+    if (pin?.live) return runTruncate(pin, prepared);
+    return this.#borrow((session) => runTruncate(new Pin(session, this.#adapter, this.#report), prepared));
+  }
+
+  /** Counts of sessions and waiting callers. */
+  stats(): PoolStats {
+    const sessions = this.#sessions;
+    return {
+      size: sessions.size,
+      available: sessions.available,
+      borrowed: sessions.borrowed,
+      pending: sessions.pending,
+      min: sessions.min,
+      max: sessions.max,
+    };
+  }
+
+  /** Refuses new work, waits for borrowed sessions to come back, then closes every session. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#sessions.drain().then(() => this.#sessions.clear());
+    return this.#closed;
+  }
+
+  #statement(query: unknown, params: unknown) {
+    return toStatement(this.#adapter, query, params);
+  }
+
+  /**
+   * The one place that borrows a session: acquire, run, and give back in one
+   * `finally`. Giving back never throws, so the work's own error is what the caller sees.
+   */
+  async #borrow<T>(work: (session: AdapterSession) => Promise<T>): Promise<T> {
+    const slot = await this.#acquire();
+    try {
+      return await work(slot.session!);
+    } finally {
+      await this.#giveBack(slot);
+    }
+  }
+
+  /**
+   * Takes a live session from generic-pool. A failed open reaches the waiter
+   * it was made for as `ConnectionError` at once; an older failure or a session
+   * that died while idle is dropped and the next one taken.
+   */
+  async #acquire(): Promise<Slot> {
+    if (this.#closed !== undefined) throw new PoolClosedError();
+    const firstFresh = this.#attempts + 1;
+    for (;;) {
+      let slot: Slot;
+      try {
+        slot = await this.#sessions.acquire();
+      } catch (error) {
+        if (this.#closed !== undefined) throw new PoolClosedError();
+        throw new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure ?? error);
+      }
+      if (slot.session?.isReusable()) return slot;
+      await this.#sessions.destroy(slot);
+      if (slot.session === undefined && slot.attempt >= firstFresh) {
+        throw new ConnectionError(`could not open a ${this.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
+      }
+    }
+  }
+
+  /**
+   * The one place that decides release or destroy. A session goes back only
+   * if it is reusable, out of any transaction, and (with `resetOnRelease`)
+   * freshly reset; any doubt destroys it.
+   */
+  async #giveBack(slot: Slot): Promise<void> {
+    const session = slot.session!;
+    try {
+      if (session.isReusable() && session.inTransaction()) await session.query('ROLLBACK');
+      if (session.isReusable() && this.#config.resetOnRelease) await session.reset();
+    } catch (error) {
+      session.condemn();
+      this.#report(error);
+    }
+    try {
+      await (session.isReusable() ? this.#sessions.release(slot) : this.#sessions.destroy(slot));
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /** generic-pool's create: never rejects, because a rejection makes it retry in a tight loop while anyone waits. */
+  async #open(): Promise<Slot> {
+    const attempt = ++this.#attempts;
+    try {
+      return { session: await this.#adapter.connect(), attempt };
+    } catch (failure) {
+      this.#lastFailure = { failure, attempt };
+      return this.#lastFailure;
+    }
+  }
+}
+
+/**
+ * Creates a pool. Options are validated at once (`ConfigError`); no session
+ * is opened until one is needed, or `min` asks for it.
+ */
+export function createPool(options: PoolOptions): Pool {
+  return new Pool(parsePoolOptions(options));
+}
+
+/** The default `onError`: faults sqlpin handled are still shown, never swallowed. */
+function warn(error: unknown): void {
+  process.emitWarning(error instanceof Error ? error : new Error(messageOf(error)), { type: 'SqlpinWarning' });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

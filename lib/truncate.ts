@@ -1,0 +1,68 @@
+import type { Adapter, TruncateOptions } from '../adapters/adapter.js';
+import type { Pin } from './connection.js';
+import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
+import { describe, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
+import { runTransaction } from './transaction.js';
+
+/** Options of `truncate`. */
+export interface TruncateCallOptions {
+  /** Also empty every table that references the named ones, transitively. Default false. */
+  cascade?: boolean;
+  /** Reset AUTO_INCREMENT / sequences of every table emptied. Default true. */
+  restartIdentity?: boolean;
+}
+
+/** The arguments of `truncate` as callers give them. */
+export interface TruncateRequest {
+  tables: TableRef | readonly TableRef[];
+  options?: TruncateCallOptions;
+}
+
+/** A truncate whose arguments are all valid: names checked, options defaulted. */
+export interface PreparedTruncate {
+  readonly tables: readonly TableName[];
+  readonly options: TruncateOptions;
+}
+
+/**
+ * Validates every argument before a session is borrowed or SQL is sent.
+ * Returns undefined for an empty list: there is nothing to do.
+ */
+export function prepareTruncate(adapter: Adapter, tables: unknown, options: unknown): PreparedTruncate | undefined {
+  const parsedOptions = parseTruncateOptions(options);
+  const names = parseTableRefs(tables as TableRef | readonly TableRef[], adapter.identifierRules);
+  return names.length === 0 ? undefined : { tables: names, options: parsedOptions };
+}
+
+/**
+ * Runs a prepared truncate on a pinned session. Where TRUNCATE commits
+ * implicitly it is refused inside any transaction; elsewhere it runs in a
+ * transaction of its own, or a savepoint of the caller's, so a failure changes nothing.
+ */
+export async function runTruncate(pin: Pin, { tables, options }: PreparedTruncate): Promise<void> {
+  const { adapter, session } = pin;
+  if (!adapter.truncateCommitsImplicitly) {
+    await runTransaction(pin, () => adapter.truncate(session, tables, options));
+    return;
+  }
+  if (pin.depth > 0 || session.inTransaction()) throw new TruncateInTransactionError();
+  await adapter.truncate(session, tables, options);
+}
+
+function parseTruncateOptions(options: unknown): TruncateOptions {
+  if (options === undefined) return { cascade: false, restartIdentity: true };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError(`truncate options are an object, not ${describe(options)}`);
+  }
+  const given = options as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((key) => key !== 'cascade' && key !== 'restartIdentity');
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown truncate option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+  return { cascade: flag(given, 'cascade', false), restartIdentity: flag(given, 'restartIdentity', true) };
+}
+
+function flag(given: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = given[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(`truncate option ${key} must be true or false, not ${describe(value)}`);
+  return value;
+}

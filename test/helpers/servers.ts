@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import type { Dialect } from '../../lib/index.js';
+
+/** Server URLs: MYSQL_URL and PG_URL override the defaults. */
+export const SERVER_URLS: Readonly<Record<Dialect, string>> = {
+  mysql: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  postgres: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+};
+
+/** A database (MySQL) or schema (PostgreSQL) of one test file's own, and a URL that points into it. */
+export interface Scratch {
+  readonly dialect: Dialect;
+  readonly name: string;
+  readonly url: string;
+  /** Runs SQL on a connection of its own, outside any pool under test. */
+  admin(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a scratch namespace so concurrent test files never see each other's
+ * tables. The URL selects it: MySQL by database, PostgreSQL by search_path.
+ */
+export async function createScratch(dialect: Dialect, label: string): Promise<Scratch> {
+  const name = `sqlpin_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const base = new URL(SERVER_URLS[dialect]);
+  if (dialect === 'mysql') {
+    const connection = await mysql.createConnection({ uri: base.toString() });
+    await connection.query(`CREATE DATABASE \`${name}\``);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return {
+      dialect,
+      name,
+      url: url.toString(),
+      async admin(sql, params) {
+        const [rows] = await connection.query(sql, params);
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      },
+      async drop() {
+        await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+        await connection.end();
+      },
+    };
+  }
+  const client = new pg.Client({ connectionString: base.toString() });
+  await client.connect();
+  await client.query(`CREATE SCHEMA "${name}"`);
+  await client.query(`SET search_path TO "${name}"`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return {
+    dialect,
+    name,
+    url: url.toString(),
+    async admin(sql, params) {
+      return (await client.query(sql, params)).rows;
+    },
+    async drop() {
+      await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** SQL that differs between the dialects, for tests shared by both. */
+export const dialectSql: Readonly<
+  Record<
+    Dialect,
+    {
+      sessionId: string;
+      kill(id: number): string;
+      setVariable: string;
+      getVariable: string;
+      serialKey: string;
+      foreignKeyChecks: string;
+    }
+  >
+> = {
+  mysql: {
+    sessionId: 'SELECT CONNECTION_ID() AS id',
+    kill: (id) => `KILL ${id}`,
+    setVariable: "SET @sqlpin_marker = 'set'",
+    getVariable: 'SELECT @sqlpin_marker AS value',
+    serialKey: 'INT AUTO_INCREMENT PRIMARY KEY',
+    foreignKeyChecks: 'SELECT @@foreign_key_checks AS value',
+  },
+  postgres: {
+    sessionId: 'SELECT pg_backend_pid() AS id',
+    kill: (id) => `SELECT pg_terminate_backend(${id})`,
+    setVariable: "SET sqlpin.marker = 'set'",
+    getVariable: "SELECT current_setting('sqlpin.marker', true) AS value",
+    serialKey: 'SERIAL PRIMARY KEY',
+    foreignKeyChecks: "SELECT current_setting('session_replication_role') AS value",
+  },
+};
