@@ -30,5 +30,17 @@ build: $(DEPS)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 
+## The main job: the bug and the fix, on both databases.
+demo: $(DEPS)
+	npx tsx examples/demo.ts
+
+## Benchmarks against the raw drivers (built dist/ and TypeScript sources).
+bench: $(DEPS) build
+	npx tsx bench/run.ts
+
+## The long soak whose figures the README quotes.
+soak: $(DEPS)
+	SQLPIN_SOAK=long $(TAP) --timeout 900 test/mysql/soak.test.ts test/postgres/soak.test.ts
+
 clean:
 	rm -rf dist .tap
