@@ -12,16 +12,16 @@ $(DEPS): package.json package-lock.json
 
 ## Every test: unit, then both dialects against the real servers.
 test: $(DEPS)
-	$(TAP) test/unit test/mysql test/postgres
+	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts'
 
 test-unit: $(DEPS)
-	$(TAP) test/unit
+	$(TAP) 'test/unit/*.test.ts'
 
 test-mysql: $(DEPS)
-	$(TAP) test/mysql
+	$(TAP) 'test/mysql/*.test.ts'
 
 test-postgres: $(DEPS)
-	$(TAP) test/postgres
+	$(TAP) 'test/postgres/*.test.ts'
 
 typecheck: $(DEPS)
 	npx tsc -p tsconfig.json --noEmit

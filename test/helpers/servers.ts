@@ -29,6 +29,7 @@ export async function createScratch(dialect: Dialect, label: string): Promise<Sc
   if (dialect === 'mysql') {
     const connection = await mysql.createConnection({ uri: base.toString() });
     await connection.query(`CREATE DATABASE \`${name}\``);
+    await connection.query(`USE \`${name}\``);
     const url = new URL(base);
     url.pathname = `/${name}`;
     return {

@@ -1,0 +1,37 @@
+import type { Test } from 'tap';
+import { createPool, type Pool, type PoolOptions } from '../../lib/index.js';
+import type { Scratch } from './servers.js';
+
+/** A pool on the scratch namespace, closed when the test ends. */
+export function scratchPool(t: Test, scratch: Scratch, options: Omit<PoolOptions, 'url'> = {}): Pool {
+  const db = createPool({ url: scratch.url, ...options });
+  t.teardown(() => db.close());
+  return db;
+}
+
+/**
+ * Opens `count` sessions at once and gives them back, so a fifo pool then
+ * hands them out in turn: the deterministic setup for two-session races.
+ * Returns the session ids in the order the pool will hand them out.
+ */
+export async function warm(db: Pool, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  let arrived = 0;
+  let open!: () => void;
+  const allPinned = new Promise<void>((resolve) => (open = resolve));
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      db.withConnection(async (conn) => {
+        ids.push(conn.sessionId);
+        if (++arrived === count) open();
+        await allPinned;
+      }),
+    ),
+  );
+  return ids;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

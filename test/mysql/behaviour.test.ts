@@ -1,0 +1,3 @@
+import { behaviourSuite } from '../shared/behaviour.js';
+
+behaviourSuite('mysql');

@@ -1,0 +1,52 @@
+import t from 'tap';
+import * as sqlpin from '../../lib/index.js';
+
+const codes: Record<string, string> = {
+  ConfigError: 'ERR_CONFIG',
+  InvalidArgumentError: 'ERR_INVALID_ARGUMENT',
+  ConnectionError: 'ERR_CONNECT',
+  PoolTimeoutError: 'ERR_POOL_TIMEOUT',
+  PoolClosedError: 'ERR_POOL_CLOSED',
+  ConnectionReleasedError: 'ERR_CONNECTION_RELEASED',
+  InvalidIdentifierError: 'ERR_INVALID_IDENTIFIER',
+  TableNotFoundError: 'ERR_TABLE_NOT_FOUND',
+  ForeignKeyTruncateError: 'ERR_FOREIGN_KEY_TRUNCATE',
+  TruncateInTransactionError: 'ERR_TRUNCATE_IN_TRANSACTION',
+};
+
+const samples: sqlpin.SqlpinError[] = [
+  new sqlpin.ConfigError('bad'),
+  new sqlpin.InvalidArgumentError('bad'),
+  new sqlpin.ConnectionError('down', new Error('ECONNREFUSED')),
+  new sqlpin.PoolTimeoutError(100),
+  new sqlpin.PoolClosedError(),
+  new sqlpin.ConnectionReleasedError(),
+  new sqlpin.InvalidIdentifierError('bad'),
+  new sqlpin.TableNotFoundError('public.nope'),
+  new sqlpin.ForeignKeyTruncateError(['public.parent'], ['public.child']),
+  new sqlpin.TruncateInTransactionError(),
+];
+
+t.test('every error class is exported, extends SqlpinError and has its stable code', async (t) => {
+  t.equal(samples.length, Object.keys(codes).length);
+  for (const error of samples) {
+    t.ok(error instanceof sqlpin.SqlpinError, error.name);
+    t.ok(error instanceof Error);
+    t.equal(error.code, codes[error.name], `${error.name} code`);
+    t.equal((sqlpin as Record<string, unknown>)[error.name], error.constructor, `${error.name} is exported`);
+  }
+});
+
+t.test('wrapped causes stay reachable', async (t) => {
+  const cause = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+  t.equal(new sqlpin.ConnectionError('down', cause).cause, cause);
+  t.equal(new sqlpin.PoolTimeoutError(5, cause).cause, cause);
+});
+
+t.test('ForeignKeyTruncateError names the referencing tables and hints cascade', async (t) => {
+  const error = new sqlpin.ForeignKeyTruncateError(['public.parent'], ['public.child', 'app.audit']);
+  t.same(error.referencingTables, ['public.child', 'app.audit']);
+  t.match(error.message, /public\.child/);
+  t.match(error.message, /app\.audit/);
+  t.match(error.message, /cascade: true/);
+});
