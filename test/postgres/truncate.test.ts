@@ -1,0 +1,3 @@
+import { truncateSuite } from '../shared/truncate.js';
+
+truncateSuite('postgres');
