@@ -178,7 +178,10 @@ export function behaviourSuite(dialect: Dialect): void {
       url.password = 'pw-s3cret-marker';
       const db = scratchPool(t, { ...scratch, url: url.toString() }, { acquireTimeoutMillis: 10_000 });
       const started = Date.now();
-      const error = await db.query('SELECT 1').catch((e: unknown) => e as Error & { code: string; cause?: unknown });
+      const error = (await db.query('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error & { code: string; cause?: unknown };
       t.equal(error.code, 'ERR_CONNECT');
       t.ok(error.cause, 'the driver error is the cause');
       t.ok(Date.now() - started < 5_000, 'rejected long before the 10 s acquire timeout');

@@ -63,7 +63,7 @@ t.test('messages name unknown keys and never echo the URL', async (t) => {
       }
       return undefined;
     })();
-    t.ok(error instanceof ConfigError, url.split(':')[0]);
+    t.ok(error instanceof ConfigError, `${url.split(':')[0]} URL`);
     t.notMatch(`${error?.message}${error?.stack}`, /hunter2/);
   }
 });
