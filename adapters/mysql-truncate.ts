@@ -1,6 +1,7 @@
 import type { AdapterSession, TruncateOptions } from './adapter.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
+import { isClean, withReferencing } from './truncate-plan.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
 interface CatalogTable {
@@ -26,7 +27,7 @@ interface ResolutionRow {
  * FOREIGN_KEY_CHECKS is per session: it is saved, turned off, and restored in
  * `finally` on this same session, so no other session ever sees it off and this
  * one goes back to the pool as it came. If the restore fails, the session is
- * condemned and the pool destroys it.
+ * condemned and the pool destroys it. Tables already clean are left alone.
  */
 export async function truncateMysql(
   session: AdapterSession,
@@ -35,7 +36,9 @@ export async function truncateMysql(
   quote: (part: string) => string,
 ): Promise<void> {
   const { checks, named } = await resolve(session, tables);
-  const emptied = options.cascade ? await withReferencing(session, named) : named;
+  const candidates = options.cascade ? await addReferencing(session, named) : named;
+  const emptied = await dirtyTables(session, candidates, options.restartIdentity, quote);
+  if (emptied.length === 0) return;
 
   await session.query('SET FOREIGN_KEY_CHECKS = 0');
   try {
@@ -50,6 +53,25 @@ export async function truncateMysql(
   } finally {
     await restoreChecks(session, checks);
   }
+}
+
+/**
+ * The tables that need a TRUNCATE, in one round trip: a table with no rows
+ * whose counter is already where TRUNCATE would put it (1, or no counter) is
+ * left alone, since emptying it would change nothing.
+ */
+async function dirtyTables(
+  session: AdapterSession,
+  tables: readonly CatalogTable[],
+  restartIdentity: boolean,
+  quote: (part: string) => string,
+): Promise<CatalogTable[]> {
+  const columns = tables.map((table, i) => `EXISTS (SELECT 1 FROM ${quote(table.schema)}.${quote(table.name)}) AS r${i}`);
+  const { rows } = await session.query<Record<string, number | string>>(`SELECT ${columns.join(', ')}`);
+  const answer = rows[0]!;
+  return tables.filter(
+    (table, i) => !isClean({ hasRows: Number(answer[`r${i}`]) === 1, counterAtStart: (table.autoIncrement ?? 1) <= 1 }, restartIdentity),
+  );
 }
 
 async function restoreChecks(session: AdapterSession, checks: number): Promise<void> {
@@ -84,13 +106,14 @@ async function resolve(session: AdapterSession, tables: readonly TableName[]): P
     const schema = table.schema ?? first.db;
     const row = rows.find((candidate) => candidate.schema === schema && candidate.name === table.name);
     if (row === undefined || row.type !== 'BASE TABLE') throw new TableNotFoundError(formatTableName(table));
-    named.set(`${row.schema}.${row.name}`, toTable(row.schema!, row.name!, row.autoIncrement));
+    const found = toTable(row.schema!, row.name!, row.autoIncrement);
+    named.set(keyOf(found), found);
   }
   return { checks: Number(first.fkc), named: [...named.values()] };
 }
 
-/** The named tables and every table that references them, transitively (self-references and cycles included). */
-async function withReferencing(session: AdapterSession, named: readonly CatalogTable[]): Promise<CatalogTable[]> {
+/** The named tables and every table that references them, transitively (self-references, cycles and other databases included). */
+async function addReferencing(session: AdapterSession, named: readonly CatalogTable[]): Promise<CatalogTable[]> {
   const { rows } = await session.query<{
     schema: string;
     name: string;
@@ -104,19 +127,21 @@ async function withReferencing(session: AdapterSession, named: readonly CatalogT
        FROM information_schema.REFERENTIAL_CONSTRAINTS rc
        JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = rc.CONSTRAINT_SCHEMA AND t.TABLE_NAME = rc.TABLE_NAME`,
   );
-  const found = new Map(named.map((table) => [`${table.schema}.${table.name}`, table]));
-  const queue = [...named];
-  for (let table = queue.shift(); table !== undefined; table = queue.shift()) {
-    for (const edge of rows) {
-      if (edge.referencedSchema !== table.schema || edge.referencedName !== table.name) continue;
-      const key = `${edge.schema}.${edge.name}`;
-      if (found.has(key)) continue;
-      const referencing = toTable(edge.schema, edge.name, edge.autoIncrement);
-      found.set(key, referencing);
-      queue.push(referencing);
-    }
+  const tables = new Map(named.map((table) => [keyOf(table), table]));
+  const referencedBy = new Map<string, string[]>();
+  for (const edge of rows) {
+    const key = keyOf(edge);
+    tables.set(key, tables.get(key) ?? toTable(edge.schema, edge.name, edge.autoIncrement));
+    const target = keyOf({ schema: edge.referencedSchema, name: edge.referencedName });
+    referencedBy.set(target, [...(referencedBy.get(target) ?? []), key]);
   }
-  return [...found.values()];
+  const keys = withReferencing(named.map(keyOf), (key) => referencedBy.get(key) ?? []);
+  return [...keys].map((key) => tables.get(key)!);
+}
+
+/** Identifies a table in maps; NUL cannot occur in names, so the key is unambiguous. */
+function keyOf(table: { schema: string; name: string }): string {
+  return `${table.schema}\0${table.name}`;
 }
 
 function toTable(schema: string, name: string, autoIncrement: number | string | null): CatalogTable {

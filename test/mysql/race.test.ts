@@ -74,18 +74,24 @@ t.test('mysql: SET FOREIGN_KEY_CHECKS and TRUNCATE as two pooled calls', async (
 
   t.test('a TRUNCATE interrupted by KILL QUERY leaves no session with checks off', async (t) => {
     await seed(scratch, { parent: 2, child: 1 });
-    await scratch.admin('LOCK TABLES parent WRITE');
-    const truncating = db.truncate('parent').then(
-      () => undefined,
-      (e: { errno?: number }) => e,
-    );
-    const waiting = await waitFor(async () => {
-      const rows = await scratch.admin("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'TRUNCATE%' AND DB = ?", [scratch.name]);
-      return rows[0]?.id as number | undefined;
-    });
-    await scratch.admin(`KILL QUERY ${waiting}`);
-    const error = await truncating;
-    await scratch.admin('UNLOCK TABLES');
+    // A READ lock lets sqlpin's own reads through and blocks the TRUNCATE itself, with checks already off.
+    await scratch.admin('LOCK TABLES parent READ');
+    let waiting = 0;
+    let error: { errno?: number } | undefined;
+    try {
+      const truncating = db.truncate('parent').then(
+        () => undefined,
+        (e: { errno?: number }) => e,
+      );
+      waiting = await waitFor(async () => {
+        const rows = await scratch.admin("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'TRUNCATE%' AND DB = ?", [scratch.name]);
+        return rows[0]?.id as number | undefined;
+      });
+      await scratch.admin(`KILL QUERY ${waiting}`);
+      error = await truncating;
+    } finally {
+      await scratch.admin('UNLOCK TABLES');
+    }
     t.equal(error?.errno, 1317, 'the TRUNCATE was interrupted (ER_QUERY_INTERRUPTED)');
     t.same((await sessions()).map((s) => s.checks), [1, 1], 'every pooled session has checks on');
     t.ok((await sessions()).some((s) => s.id === waiting), 'the interrupted session went back to the pool, restored');
