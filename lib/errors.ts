@@ -82,7 +82,7 @@ export class ForeignKeyTruncateError extends SqlpinError {
   constructor(tables: readonly string[], referencingTables: readonly string[]) {
     super(
       'ERR_FOREIGN_KEY_TRUNCATE',
-      `cannot truncate ${tables.join(', ')}: referenced by tables that hold rows: ${referencingTables.join(', ')}. ` +
+      `cannot truncate ${tables.join(', ')}: referenced, directly or through other tables, by tables that hold rows: ${referencingTables.join(', ')}. ` +
         'Nothing was changed. Pass { cascade: true } to empty those tables too.',
     );
     this.referencingTables = referencingTables;
