@@ -188,6 +188,56 @@ export function truncateSuite(dialect: Dialect): void {
       });
     }
 
+    t.test('tables already clean are left alone; every other table is emptied as before', async (t) => {
+      // A TRUNCATE gives the table new storage: an InnoDB table id, a PostgreSQL relfilenode.
+      const storage = async (table: string) =>
+        mysql
+          ? (await scratch.admin('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [`${scratch.name}/${table}`]))[0]!.id
+          : (await scratch.admin('SELECT relfilenode AS id FROM pg_class WHERE oid = $1::regclass', [table]))[0]!.id;
+      const storages = async () => Object.fromEntries(await Promise.all(CHAIN.map(async (table) => [table, await storage(table)])));
+      await seed(scratch, { child: 0, bystander: 3 });
+      await db.truncate(CHAIN);
+      await seed(scratch, { parent: 0, bystander: 3 });
+      const before = await storages();
+      await db.truncate(CHAIN);
+      const after = await storages();
+      t.same(after, { ...before, bystander: after.bystander }, 'clean tables kept their storage: they were not truncated');
+      t.not(after.bystander, before.bystander, 'the table with rows was truncated');
+      t.same(await rowCounts(scratch, CHAIN), { parent: 0, child: 0, grandchild: 0, bystander: 0 });
+
+      await seed(scratch, { parent: 4 });
+      await scratch.admin('DELETE FROM parent');
+      const emptyButUsed = await storage('parent');
+      await db.truncate('parent');
+      t.not(await storage('parent'), emptyButUsed, 'an empty table whose counter moved is still truncated');
+      t.equal(await nextId(scratch, 'parent'), 1, 'and its counter restarts');
+      await seed(scratch, { parent: 4 });
+      await scratch.admin('DELETE FROM parent');
+      const kept = await storage('parent');
+      await db.truncate('parent', { restartIdentity: false });
+      t.equal(await storage('parent'), kept, 'with restartIdentity: false an empty table needs nothing');
+      t.equal(await nextId(scratch, 'parent'), 5, 'and its counter is where it was');
+    });
+
+    if (!mysql) {
+      t.test('PostgreSQL: a sequence set back by hand is not mistaken for a fresh one', async (t) => {
+        await seed(scratch, {});
+        await scratch.admin("SELECT setval(pg_get_serial_sequence('parent', 'id'), 50, false)");
+        await db.truncate('parent');
+        t.equal(await nextId(scratch, 'parent'), 1, 'restarted to its start value');
+      });
+
+      t.test('PostgreSQL: concurrent truncates of the same tables do not deadlock', async (t) => {
+        const many = scratchPool(t, scratch, { max: 6 });
+        await seed(scratch, { parent: 3, child: 2, grandchild: 1 });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? many.truncate(['parent', 'child', 'grandchild']) : many.truncate('parent', { cascade: true }))),
+        );
+        t.same(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason), [], 'all 12 succeeded');
+        t.same(await rowCounts(scratch, CHAIN.slice(0, 3)), { parent: 0, child: 0, grandchild: 0 });
+      });
+    }
+
     t.test('names are exact: odd characters, case, and the object form for dots', async (t) => {
       const odd = ['Mixed Case', "it's", 'say "hi"', 'back`tick', 'ünïcødé', 'dotted.name', 'mixed case'];
       for (const name of odd) {
