@@ -18,8 +18,12 @@ class MysqlSession implements AdapterSession {
   #status = SERVER_STATUS_AUTOCOMMIT;
   #reusable = true;
 
-  constructor(connection: mysql.Connection, report: AdapterSettings['report']) {
+  /** Run after login and after every reset; see `sessionSetup`. */
+  readonly #setup: string | undefined;
+
+  constructor(connection: mysql.Connection, report: AdapterSettings['report'], setup: string | undefined) {
     this.#connection = connection;
+    this.#setup = setup;
     this.id = connection.threadId ?? 0;
     // The driver emits 'error' only for faults no pending command took (an idle
     // session killed by the server): the session is dead, and the fault is reported.
@@ -61,14 +65,20 @@ class MysqlSession implements AdapterSession {
     });
   }
 
-  reset(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async reset(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       this.#connection.reset((error: unknown) => {
         if (error) return reject(error);
         this.#status = SERVER_STATUS_AUTOCOMMIT;
         resolve();
       });
     });
+    await this.prepare();
+  }
+
+  /** Applies the session setup this server needs, if any. */
+  async prepare(): Promise<void> {
+    if (this.#setup !== undefined) await this.query(this.#setup);
   }
 
   isReusable(): boolean {
@@ -92,6 +102,16 @@ class MysqlSession implements AdapterSession {
 /** Quotes one validated identifier part; the quote character is doubled inside it. */
 function quoteMysql(part: string): string {
   return '`' + part.replaceAll('`', '``') + '`';
+}
+
+/**
+ * MySQL 8 caches information_schema table statistics, AUTO_INCREMENT included,
+ * for a day by default; truncate reads the counters there, so the cache is
+ * turned off for the session. MariaDB does not cache and needs nothing.
+ */
+export function sessionSetup(serverVersion: string): string | undefined {
+  const major = Number.parseInt(serverVersion, 10);
+  return /mariadb/i.test(serverVersion) || !(major >= 8) ? undefined : 'SET SESSION information_schema_stats_expiry = 0';
 }
 
 const identifierRules: IdentifierRules = {
@@ -120,13 +140,20 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
     connect() {
       return new Promise((resolve, reject) => {
         const connection = mysql.createConnection({ ...options });
-        connection.connect((error) => {
+        connection.connect((error, handshake?: { serverVersion?: string }) => {
           if (error) {
             connection.destroy();
             reject(error);
-          } else {
-            resolve(new MysqlSession(connection, settings.report));
+            return;
           }
+          const session = new MysqlSession(connection, settings.report, sessionSetup(handshake?.serverVersion ?? ''));
+          session.prepare().then(
+            () => resolve(session),
+            (setupError: unknown) => {
+              connection.destroy();
+              reject(setupError);
+            },
+          );
         });
       });
     },
