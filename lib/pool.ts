@@ -14,8 +14,11 @@ import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.j
 interface Slot {
   readonly session?: AdapterSession;
   readonly failure?: unknown;
-  /** Which create attempt made it: lets a waiter tell its own failure from an older one. */
-  readonly attempt: number;
+  /**
+   * For a failure, its place among failed opens: a waiter fails with one that
+   * happened while it waited, and retries past one that sat idle before it came.
+   */
+  readonly failureNumber?: number;
 }
 
 /** Counts of the pool's sessions, as `stats()` returns them. */
@@ -46,7 +49,7 @@ export class Pool {
   readonly #pins = new AsyncLocalStorage<Pin>();
   readonly #config: PoolConfig;
   readonly #report: ErrorReporter;
-  #attempts = 0;
+  #failures = 0;
   #lastFailure: Slot | undefined;
   #closed: Promise<void> | undefined;
 
@@ -164,13 +167,15 @@ export class Pool {
   }
 
   /**
-   * Takes a live session from generic-pool. A failed open reaches the waiter
-   * it was made for as `ConnectionError` at once; an older failure or a session
-   * that died while idle is dropped and the next one taken.
+   * Takes a live session from generic-pool. An open that fails while the caller
+   * waits reaches it as `ConnectionError` at once; a failure older than the
+   * caller, or a session that died while idle, is dropped and the next one taken.
    */
   async #acquire(): Promise<Slot> {
     if (this.#closed !== undefined) throw new PoolClosedError();
-    const firstFresh = this.#attempts + 1;
+    // Only slots already idle when this caller came are skipped, and generic-pool
+    // hands those over at once: each retry would restart the acquire timeout.
+    const failuresBefore = this.#failures;
     for (;;) {
       let slot: Slot;
       try {
@@ -181,7 +186,7 @@ export class Pool {
       }
       if (slot.session?.isReusable()) return slot;
       await this.#sessions.destroy(slot);
-      if (slot.session === undefined && slot.attempt >= firstFresh) {
+      if (slot.session === undefined && slot.failureNumber! > failuresBefore) {
         throw new ConnectionError(`could not open a ${this.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
       }
     }
@@ -210,11 +215,10 @@ export class Pool {
 
   /** generic-pool's create: never rejects, because a rejection makes it retry in a tight loop while anyone waits. */
   async #open(): Promise<Slot> {
-    const attempt = ++this.#attempts;
     try {
-      return { session: await this.#adapter.connect(), attempt };
+      return { session: await this.#adapter.connect() };
     } catch (failure) {
-      this.#lastFailure = { failure, attempt };
+      this.#lastFailure = { failure, failureNumber: ++this.#failures };
       return this.#lastFailure;
     }
   }
