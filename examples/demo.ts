@@ -7,9 +7,7 @@
 import type { Dialect } from '../lib/index.js';
 import { loadFixture } from '../fixtures/load.js';
 import { Checklist } from './checklist.js';
-import { openScratch, type Scratch } from './scratch.js';
-import { describeFailure } from './server-errors.js';
-import { SERVER_NAMES, SERVER_URLS, redact, unreachable } from './servers.js';
+import { onServer } from './on-server.js';
 import { withPool } from './sessions.js';
 import { showTheBug } from './demo/bug.js';
 import { DEMO_DIALECTS } from './demo/dialects.js';
@@ -17,30 +15,14 @@ import { showTheFix } from './demo/fix.js';
 import { showTheRace } from './demo/race.js';
 
 async function demonstrate(dialect: Dialect, list: Checklist): Promise<void> {
-  list.heading(`${SERVER_NAMES[dialect]} at ${redact(SERVER_URLS[dialect])}`);
-  let scratch: Scratch;
-  try {
-    scratch = await openScratch(dialect, 'demo');
-  } catch (error) {
-    list.check(false, unreachable(dialect, error));
-    return;
-  }
-  const context = { dialect: DEMO_DIALECTS[dialect], scratch, list };
-  try {
+  await onServer(dialect, 'demo', list, async (scratch) => {
     list.note(`scratch ${dialect === 'mysql' ? 'database' : 'schema'} ${scratch.name}, fixture chain: parent <- child <- grandchild`);
     await withPool(scratch.url, { max: 1 }, (db) => loadFixture(db, 'chain'));
+    const context = { dialect: DEMO_DIALECTS[dialect], scratch, list };
     await showTheBug(context);
     await showTheRace(context);
     await showTheFix(context);
-  } catch (error) {
-    list.check(false, `unexpected failure: ${describeFailure(error)}`);
-  } finally {
-    try {
-      await scratch.drop();
-    } catch (error) {
-      list.check(false, `could not drop ${scratch.name}: ${describeFailure(error)}`);
-    }
-  }
+  });
 }
 
 const started = Date.now();

@@ -11,9 +11,8 @@
 import type { Connection, Dialect, Pool } from '../lib/index.js';
 import { loadFixture, seedFixture } from '../fixtures/load.js';
 import { Checklist } from './checklist.js';
-import { openScratch, type Scratch } from './scratch.js';
-import { describeFailure, failureOf } from './server-errors.js';
-import { SERVER_NAMES, SERVER_URLS, redact, unreachable } from './servers.js';
+import { onServer } from './on-server.js';
+import { failureOf } from './server-errors.js';
 import { withPool } from './sessions.js';
 
 const EVENT_STREAMS = ['app_usage_events', 'service_usage_events'];
@@ -116,30 +115,14 @@ async function run(db: Pool, list: Checklist): Promise<void> {
   }
 }
 
-async function onServer(dialect: Dialect, list: Checklist): Promise<void> {
-  list.heading(`${SERVER_NAMES[dialect]} at ${redact(SERVER_URLS[dialect])}`);
-  let scratch: Scratch;
-  try {
-    scratch = await openScratch(dialect, 'purge');
-  } catch (error) {
-    list.check(false, unreachable(dialect, error));
-    return;
-  }
-  try {
+async function purgeOn(dialect: Dialect, list: Checklist): Promise<void> {
+  await onServer(dialect, 'purge', list, async (scratch) => {
     list.note(`scratch ${dialect === 'mysql' ? 'database' : 'schema'} ${scratch.name}`);
     await withPool(scratch.url, { max: 2 }, (db) => run(db, list));
-  } catch (error) {
-    list.check(false, `unexpected failure: ${describeFailure(error)}`);
-  } finally {
-    try {
-      await scratch.drop();
-    } catch (error) {
-      list.check(false, `could not drop ${scratch.name}: ${describeFailure(error)}`);
-    }
-  }
+  });
 }
 
 const list = new Checklist();
-for (const dialect of ['mysql', 'postgres'] as const) await onServer(dialect, list);
+for (const dialect of ['mysql', 'postgres'] as const) await purgeOn(dialect, list);
 console.log(`\n${list.summary()}`);
 process.exitCode = list.failed === 0 ? 0 : 1;

@@ -1,0 +1,37 @@
+import type { Dialect } from '../lib/index.js';
+import type { Checklist } from './checklist.js';
+import { openScratch, type Scratch } from './scratch.js';
+import { describeFailure } from './server-errors.js';
+import { SERVER_NAMES, SERVER_URLS, redact, unreachable } from './servers.js';
+
+/**
+ * Runs one example's work on one server, in a scratch namespace that is
+ * dropped even when the work fails. An unreachable server, an unexpected
+ * failure or a failed drop each become a ✗ line, never a crash.
+ */
+export async function onServer(
+  dialect: Dialect,
+  label: string,
+  list: Checklist,
+  work: (scratch: Scratch) => Promise<void>,
+): Promise<void> {
+  list.heading(`${SERVER_NAMES[dialect]} at ${redact(SERVER_URLS[dialect])}`);
+  let scratch: Scratch;
+  try {
+    scratch = await openScratch(dialect, label);
+  } catch (error) {
+    list.check(false, unreachable(dialect, error));
+    return;
+  }
+  try {
+    await work(scratch);
+  } catch (error) {
+    list.check(false, `unexpected failure: ${describeFailure(error)}`);
+  } finally {
+    try {
+      await scratch.drop();
+    } catch (error) {
+      list.check(false, `could not drop ${scratch.name}: ${describeFailure(error)}`);
+    }
+  }
+}
