@@ -12,7 +12,7 @@ import type { Connection, Dialect, Pool } from '../lib/index.js';
 import { loadFixture, seedFixture } from '../fixtures/load.js';
 import { Checklist } from './checklist.js';
 import { onServer } from './on-server.js';
-import { failureOf } from './server-errors.js';
+import { describeFailure, failureOf } from './server-errors.js';
 import { withPool } from './sessions.js';
 
 const EVENT_STREAMS = ['app_usage_events', 'service_usage_events'];
