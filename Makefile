@@ -12,7 +12,7 @@ $(DEPS): package.json package-lock.json
 
 ## Every test: unit, then both dialects against the real servers.
 test: $(DEPS)
-	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts'
+	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts' 'test/examples/*.test.ts'
 
 test-unit: $(DEPS)
 	$(TAP) 'test/unit/*.test.ts'
