@@ -89,7 +89,7 @@ export class Pool {
   async query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     const pin = this.#pins.getStore();
     if (pin?.live) return pin.query<Row>(query, params);
-    const { text, params: values } = this.#statement(query, params);
+    const { text, params: values } = toStatement(this.#adapter, query, params);
     return this.#borrow((session) => session.query<Row>(text, values));
   }
 
@@ -147,10 +147,6 @@ export class Pool {
   close(): Promise<void> {
     this.#closed ??= this.#sessions.drain().then(() => this.#sessions.clear());
     return this.#closed;
-  }
-
-  #statement(query: unknown, params: unknown) {
-    return toStatement(this.#adapter, query, params);
   }
 
   /**

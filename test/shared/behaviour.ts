@@ -235,6 +235,20 @@ export function behaviourSuite(dialect: Dialect): void {
       t.match(db.stats(), { size: 1, available: 1, borrowed: 0, pending: 0 });
     });
 
+    t.test('idle sessions above min are closed after idleTimeoutMillis; min stays', async (t) => {
+      const db = scratchPool(t, scratch, { min: 1, max: 3, idleTimeoutMillis: 200 });
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const held = [1, 2, 3].map(() => db.withConnection(() => gate));
+      await sleep(100);
+      t.equal(db.stats().size, 3, 'three sessions while all are busy');
+      open();
+      await Promise.all(held);
+      for (let i = 0; i < 40 && db.stats().size > 1; i++) await sleep(100);
+      t.equal(db.stats().size, 1, 'back to min once idle');
+      t.equal((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1);
+    });
+
     t.test('sql tag values are parameters on this dialect', async (t) => {
       const db = scratchPool(t, scratch);
       const hostile = "x'); DROP TABLE items; --";
