@@ -24,9 +24,12 @@ class PostgresSession implements AdapterSession {
     this.id = (client as unknown as { processID: number }).processID;
     // pg emits 'error' for faults outside a query (an idle backend terminated):
     // without a listener the process would crash; with one, the session is dropped and the fault reported.
+    // A terminated backend raises two (the server's FATAL, then the closed socket): one fault, reported once.
+    let faulted = false;
     client.on('error', (error) => {
       this.#reusable = false;
-      report(error);
+      if (!faulted) report(error);
+      faulted = true;
     });
     client.on('end', () => {
       this.#reusable = false;
