@@ -10,7 +10,10 @@ interface CatalogTable {
   readonly autoIncrement: number | null;
 }
 
-/** One row of the resolution query: the session's settings, and a candidate table if any matched. */
+/** A table to consider; `autoIncrement` is undefined until it has been read. */
+type Candidate = Omit<CatalogTable, 'autoIncrement'> & { readonly autoIncrement?: number | null };
+
+/** One row of the resolution query: the session's settings (name null), or a candidate table. */
 interface ResolutionRow {
   readonly db: string | null;
   readonly fkc: number | string;
@@ -56,22 +59,39 @@ export async function truncateMysql(
 }
 
 /**
- * The tables that need a TRUNCATE, in one round trip: a table with no rows
- * whose counter is already where TRUNCATE would put it (1, or no counter) is
- * left alone, since emptying it would change nothing.
+ * The tables that need a TRUNCATE: a table with no rows whose counter is
+ * already where TRUNCATE would put it (1, or no counter) is left alone, since
+ * emptying it would change nothing. One round trip asks only what is unknown:
+ * rows of the tables that could be clean, and counters not read yet (cascaded
+ * tables). When the counters already say every table needs it, nothing is sent.
  */
 async function dirtyTables(
   session: AdapterSession,
-  tables: readonly CatalogTable[],
+  tables: readonly Candidate[],
   restartIdentity: boolean,
   quote: (part: string) => string,
 ): Promise<CatalogTable[]> {
-  const columns = tables.map((table, i) => `EXISTS (SELECT 1 FROM ${quote(table.schema)}.${quote(table.name)}) AS r${i}`);
-  const { rows } = await session.query<Record<string, number | string>>(`SELECT ${columns.join(', ')}`);
-  const answer = rows[0]!;
-  return tables.filter(
-    (table, i) => !isClean({ hasRows: Number(answer[`r${i}`]) === 1, counterAtStart: (table.autoIncrement ?? 1) <= 1 }, restartIdentity),
-  );
+  const couldBeClean = (counter: number | null) => isClean({ hasRows: false, counterAtStart: (counter ?? 1) <= 1 }, restartIdentity);
+  const columns: string[] = [];
+  const params: string[] = [];
+  tables.forEach((table, i) => {
+    if (table.autoIncrement === undefined) {
+      // Equality on both columns lets MariaDB open just this table; BINARY makes the match exact.
+      columns.push(`(SELECT AUTO_INCREMENT FROM information_schema.TABLES
+                      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND BINARY TABLE_SCHEMA = ? AND BINARY TABLE_NAME = ?) AS a${i}`);
+      params.push(table.schema, table.name, table.schema, table.name);
+    }
+    if (table.autoIncrement === undefined || couldBeClean(table.autoIncrement)) {
+      columns.push(`EXISTS (SELECT 1 FROM ${quote(table.schema)}.${quote(table.name)}) AS r${i}`);
+    }
+  });
+  const answer = columns.length === 0 ? {} : (await session.query<Record<string, unknown>>(`SELECT ${columns.join(', ')}`, params)).rows[0]!;
+  return tables
+    .map((table, i) => toTable(table.schema, table.name, table.autoIncrement === undefined ? (answer[`a${i}`] as number | string | null) : table.autoIncrement))
+    .filter((table, i) => {
+      const rows = answer[`r${i}`];
+      return !(rows !== undefined && Number(rows) === 0 && couldBeClean(table.autoIncrement));
+    });
 }
 
 async function restoreChecks(session: AdapterSession, checks: number): Promise<void> {
@@ -87,51 +107,50 @@ async function restoreChecks(session: AdapterSession, checks: number): Promise<v
  * Resolves the names in one round trip, together with the session's current
  * database and FOREIGN_KEY_CHECKS. information_schema compares names without
  * regard to case, accents or trailing spaces, so rows are candidates and the
- * exact match is made here.
+ * exact match is made here. The names are filtered in a WHERE clause: as a
+ * join condition MariaDB cannot use them to look the tables up, and opens
+ * every table on the server instead.
  */
 async function resolve(session: AdapterSession, tables: readonly TableName[]): Promise<{ checks: number; named: CatalogTable[] }> {
   const schemas = tables.map((table) => table.schema ?? null);
   const names = tables.map((table) => table.name);
   const { rows } = await session.query<ResolutionRow>(
-    `SELECT d.db, d.fkc, t.TABLE_SCHEMA AS \`schema\`, t.TABLE_NAME AS name, t.TABLE_TYPE AS type, t.AUTO_INCREMENT AS autoIncrement
-       FROM (SELECT DATABASE() AS db, @@foreign_key_checks AS fkc) d
-       LEFT JOIN information_schema.TABLES t
-         ON t.TABLE_SCHEMA IN (${schemas.map(() => 'COALESCE(?, DATABASE())').join(', ')})
+    `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
+     UNION ALL
+     SELECT NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
+       FROM information_schema.TABLES t
+      WHERE t.TABLE_SCHEMA IN (${schemas.map(() => 'COALESCE(?, DATABASE())').join(', ')})
         AND t.TABLE_NAME IN (${names.map(() => '?').join(', ')})`,
     [...schemas, ...names],
   );
-  const first = rows[0]!;
+  const settings = rows.find((row) => row.name === null)!;
   const named = new Map<string, CatalogTable>();
   for (const table of tables) {
-    const schema = table.schema ?? first.db;
+    const schema = table.schema ?? settings.db;
     const row = rows.find((candidate) => candidate.schema === schema && candidate.name === table.name);
     if (row === undefined || row.type !== 'BASE TABLE') throw new TableNotFoundError(formatTableName(table));
     const found = toTable(row.schema!, row.name!, row.autoIncrement);
     named.set(keyOf(found), found);
   }
-  return { checks: Number(first.fkc), named: [...named.values()] };
+  return { checks: Number(settings.fkc), named: [...named.values()] };
 }
 
-/** The named tables and every table that references them, transitively (self-references, cycles and other databases included). */
-async function addReferencing(session: AdapterSession, named: readonly CatalogTable[]): Promise<CatalogTable[]> {
-  const { rows } = await session.query<{
-    schema: string;
-    name: string;
-    referencedSchema: string;
-    referencedName: string;
-    autoIncrement: number | string | null;
-  }>(
-    `SELECT rc.CONSTRAINT_SCHEMA AS \`schema\`, rc.TABLE_NAME AS name,
-            rc.UNIQUE_CONSTRAINT_SCHEMA AS referencedSchema, rc.REFERENCED_TABLE_NAME AS referencedName,
-            t.AUTO_INCREMENT AS autoIncrement
-       FROM information_schema.REFERENTIAL_CONSTRAINTS rc
-       JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = rc.CONSTRAINT_SCHEMA AND t.TABLE_NAME = rc.TABLE_NAME`,
+/**
+ * The named tables and every table that references them, transitively
+ * (self-references, cycles and other databases included). Counters of the
+ * tables found here are not read yet: joining TABLES would open every table.
+ */
+async function addReferencing(session: AdapterSession, named: readonly CatalogTable[]): Promise<Candidate[]> {
+  const { rows } = await session.query<{ schema: string; name: string; referencedSchema: string; referencedName: string }>(
+    `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS name,
+            UNIQUE_CONSTRAINT_SCHEMA AS referencedSchema, REFERENCED_TABLE_NAME AS referencedName
+       FROM information_schema.REFERENTIAL_CONSTRAINTS`,
   );
-  const tables = new Map(named.map((table) => [keyOf(table), table]));
+  const tables = new Map<string, Candidate>(named.map((table) => [keyOf(table), table]));
   const referencedBy = new Map<string, string[]>();
   for (const edge of rows) {
     const key = keyOf(edge);
-    tables.set(key, tables.get(key) ?? toTable(edge.schema, edge.name, edge.autoIncrement));
+    if (!tables.has(key)) tables.set(key, { schema: edge.schema, name: edge.name });
     const target = keyOf({ schema: edge.referencedSchema, name: edge.referencedName });
     referencedBy.set(target, [...(referencedBy.get(target) ?? []), key]);
   }

@@ -86,11 +86,16 @@ export class Pool {
   }
 
   /** Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable. */
-  async query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    const pin = this.#pins.getStore();
-    if (pin?.live) return pin.query<Row>(query, params);
-    const { text, params: values } = toStatement(this.#adapter, query, params);
-    return this.#borrow((session) => session.query<Row>(text, values));
+  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    // Not async, like Connection.query: the inner promise is handed back as is; a bad call still rejects.
+    try {
+      const pin = this.#pins.getStore();
+      if (pin?.live) return pin.query<Row>(query, params);
+      const { text, params: values } = toStatement(this.#adapter, query, params);
+      return this.#borrow((session) => session.query<Row>(text, values));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
