@@ -103,10 +103,11 @@ export class Pool {
    * every `db.*` call made inside the callback, runs on it. The session goes
    * back (or is destroyed) when the callback settles, and `conn` is revoked.
    */
-  async withConnection<T>(fn: (conn: Connection) => Promise<T> | T): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`);
+  withConnection<T>(fn: (conn: Connection) => Promise<T> | T): Promise<T> {
+    // Not async, like query: the borrow's promise is handed back rather than wrapped; a bad call still rejects.
+    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
     const current = this.#pins.getStore();
-    if (current?.live) return fn(current.handle);
+    if (current?.live) return new Promise<T>((resolve) => resolve(fn(current.handle)));
     return this.#borrow(async (session) => {
       const pin = new Pin(session, this.#adapter, this.#report);
       try {
