@@ -1,0 +1,156 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Build } from './builds.js';
+import type { CaseResult, DialectReport } from './results.js';
+import type { Settings } from './settings.js';
+
+/** Everything one run produced, as written to bench/results/. */
+export interface RunReport {
+  readonly startedAt: string;
+  finishedAt?: string;
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly loadAverageAtStart: readonly number[];
+    loadAverageAtEnd?: readonly number[];
+  };
+  readonly settings: Omit<Settings, 'workloads'> & { readonly workloads: readonly string[] };
+  readonly builds: readonly Pick<Build, 'label' | 'namingWrappers'>[];
+  readonly dialects: DialectReport[];
+}
+
+const TITLES: Readonly<Record<string, string>> = {
+  W1: 'SELECT 1 through a pool of 8',
+  W2: 'pinned session: borrow, 3 statements, give back; pools of 8',
+  W3: 'truncate of one referenced table, 1,000 parent + 1,000 child rows',
+  W4: 'cleanup of tables in parent/child pairs',
+};
+
+/** The report of one dialect as text: cases, dist against src, round trips, targets. */
+export function formatDialect(report: DialectReport, settings: Settings): string {
+  const lines = [`=== ${report.dialect} (${report.server}) ===`];
+  for (const workload of ['W1', 'W2', 'W3', 'W4']) {
+    const cases = report.cases.filter((c) => c.workload === workload);
+    if (cases.length > 0) lines.push('', ...formatWorkload(workload, cases, settings));
+  }
+  const sourceCost = formatSourceCost(report.cases);
+  if (sourceCost.length > 0) lines.push('', ...sourceCost);
+  if (report.roundTrips.length > 0) lines.push('', ...formatRoundTrips(report));
+  if (report.targets.some((target) => target.measured !== undefined)) lines.push('', ...formatTargets(report.targets));
+  if (report.error !== undefined) lines.push('', `STOPPED EARLY: ${report.error}`);
+  return lines.join('\n');
+}
+
+/** Writes the run as JSON under bench/results/ and returns the file's path. */
+export async function writeReport(report: RunReport): Promise<string> {
+  const directory = new URL('./results/', import.meta.url);
+  await mkdir(directory, { recursive: true });
+  const file = new URL(`bench-${report.startedAt.replaceAll(':', '-')}.json`, directory);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  return fileURLToPath(file);
+}
+
+function formatWorkload(workload: string, cases: readonly CaseResult[], settings: Settings): string[] {
+  const unit = cases[0]!.unit;
+  const reps = new Set(cases.map((c) => c.reps));
+  const rounds = reps.size === 1 ? `median of ${cases[0]!.reps} interleaved rounds` : 'median of interleaved rounds (how many: under each case)';
+  const how = unit === 'ops/s' ? `${rounds} of ${settings.windowMillis} ms` : rounds;
+  const perTable = cases.some((c) => c.tables !== undefined);
+  const cpu = unit === 'ops/s';
+  const header = ['case', 'arm', `median ${unit}`, 'min', 'max', '× floor', ...(cpu ? ['CPU µs/op'] : []), ...(perTable ? ['ms/table'] : [])];
+  const rows: Row[] = [];
+  for (const c of cases) {
+    c.arms.forEach((arm, i) => {
+      rows.push([
+        i === 0 ? c.label : '',
+        i === 0 ? `${arm.name} [floor]` : arm.name,
+        number(arm.median, unit),
+        number(arm.min, unit),
+        number(arm.max, unit),
+        arm.ratio.toFixed(2),
+        ...(cpu ? [arm.cpuMicrosPerOp === undefined ? '' : arm.cpuMicrosPerOp.toFixed(1)] : []),
+        ...(perTable ? [c.tables === undefined ? '' : (arm.median / c.tables).toFixed(3)] : []),
+      ]);
+    });
+    if (c.note !== undefined) rows.push({ note: `(${c.note})` });
+  }
+  const legend = [
+    `${workload}  ${TITLES[workload]}: ${how}; × floor is median / floor's median (${unit === 'ops/s' ? 'higher' : 'lower'} is better)`,
+    ...(cpu ? ['    CPU µs/op: the whole process\'s CPU time per operation, median: the client-side cost, whatever the server\'s latency'] : []),
+  ];
+  return [...legend, ...table(header, rows)];
+}
+
+/** The dist and src arms of every case side by side: what tsx's per-definition wrappers and its emit cost. */
+function formatSourceCost(cases: readonly CaseResult[]): string[] {
+  const rows: Row[] = [];
+  for (const c of cases) {
+    for (const arm of c.arms) {
+      if (!arm.name.endsWith('(dist)')) continue;
+      const source = c.arms.find((other) => other.name === arm.name.replace(/\(dist\)$/, '(src)'));
+      if (source === undefined) continue;
+      const speed = c.unit === 'ops/s' ? source.median / arm.median : arm.median / source.median;
+      rows.push([`${c.workload} ${c.label}`, arm.name.replace(/ \(dist\)$/, ''), number(arm.median, c.unit), number(source.median, c.unit), speed.toFixed(3)]);
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    'dist/ (tsc output, as users run it) against the TypeScript sources through tsx, same run',
+    ...table(['case', 'operation', 'dist', 'src', 'src speed / dist'], rows),
+  ];
+}
+
+function formatRoundTrips(report: DialectReport): string[] {
+  const mysql = report.dialect === 'mysql';
+  const rows = report.roundTrips.map((count) => [
+    count.operation,
+    count.floor === undefined ? '' : whole(count.floor.roundTrips),
+    whole(count.sqlpin.roundTrips),
+    ...(mysql ? [count.questions === undefined ? '' : whole(count.questions)] : []),
+    Object.entries(count.sqlpin.messages)
+      .map(([type, n]) => `${type}×${whole(n)}`)
+      .join(' '),
+  ]);
+  return [
+    'Round trips per call, counted on the wire by a proxy that reads the protocol' +
+      (mysql ? '; Questions: the server\'s own per-session statement count for the same sqlpin calls' : ' (a round trip: a Query, or the Sync closing an extended-protocol batch)'),
+    ...table(['operation', 'floor', 'sqlpin', ...(mysql ? ['Questions'] : []), 'sqlpin messages'], rows),
+  ];
+}
+
+function formatTargets(targets: DialectReport['targets']): string[] {
+  const measured = targets.filter((target) => target.measured !== undefined);
+  const rows = measured.map((target) => [target.target, target.goal, target.measured!.toFixed(2), target.met ? 'met' : 'MISSED']);
+  const skipped = targets.length - measured.length;
+  return [
+    `Targets (ratios of medians in this run, dist build)${skipped > 0 ? `; ${skipped} not measured in this run` : ''}`,
+    ...table(['target', 'goal', 'measured', 'result'], rows),
+  ];
+}
+
+function number(value: number, unit: CaseResult['unit']): string {
+  return unit === 'ops/s' ? Math.round(value).toLocaleString('en-US') : value.toFixed(value < 10 ? 2 : 1);
+}
+
+/** A count that should be whole; shown with decimals when it is not, which means calls differed. */
+function whole(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+/** A table row: cells, or a note printed under the row before it, indented to the second column. */
+type Row = readonly string[] | { readonly note: string };
+
+/** Left-aligned text columns, right-aligned numbers. */
+function table(header: readonly string[], rows: readonly Row[]): string[] {
+  const cells = rows.filter((row): row is readonly string[] => Array.isArray(row));
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const numeric = header.map((_, i) => cells.every((row) => (row[i] ?? '') === '' || /^[\d.,]+$/.test(row[i]!)));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const indent = ' '.repeat(widths[0]! + 4);
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map((row) => ('note' in row ? indent + row.note : line(row)))];
+}

@@ -1,0 +1,93 @@
+import type { Dialect } from '../lib/index.js';
+import { ARM } from './context.js';
+import type { Driver } from './drivers/driver.js';
+import type { CaseResult } from './results.js';
+import { CLEANUP_SIZES } from './tables.js';
+
+/** One target the lead reports against: a ratio of medians from the same run, and whether it holds. */
+export interface TargetCheck {
+  readonly target: string;
+  /** `>= 0.95` or `<= 1.10`. */
+  readonly goal: string;
+  /** Undefined when the cases it needs were not measured. */
+  readonly measured?: number;
+  readonly met?: boolean;
+}
+
+interface Goal {
+  readonly target: string;
+  readonly at: 'least' | 'most';
+  readonly bound: number;
+  readonly measured: number | undefined;
+}
+
+/** Checks every target against the measured cases of one dialect; only the dist build counts, as users run it. */
+export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly CaseResult[]): TargetCheck[] {
+  const median = (workload: string, label: string, arm: string) =>
+    cases.find((c) => c.workload === workload && c.label === label)?.arms.find((a) => a.name === arm)?.median;
+  const ratio = (workload: string, label: string, arm: string, over: string) => {
+    const top = median(workload, label, arm);
+    const bottom = median(workload, label, over);
+    return top === undefined || bottom === undefined ? undefined : top / bottom;
+  };
+  const query = ARM.sqlpin('db.query', 'dist');
+  const truncateAll = ARM.sqlpin('truncate(all)', 'dist');
+  const w3 = cases.find((c) => c.workload === 'W3')?.label ?? 'W3';
+
+  const goals: Goal[] = [
+    { target: `W1 c=1 sqlpin / ${ARM.driverPool(driver)}`, at: 'least', bound: 0.95, measured: ratio('W1', 'c=1', query, ARM.driverPool(driver)) },
+    ...[8, 32].map((c): Goal => ({
+      target: `W1 c=${c} sqlpin / ${ARM.driverPool(driver)}`,
+      at: 'least',
+      bound: 1,
+      measured: ratio('W1', `c=${c}`, query, ARM.driverPool(driver)),
+    })),
+    ...[1, 8, 32].map((c): Goal => ({
+      target: `W1 c=${c} sqlpin / ${ARM.genericPool}`,
+      at: 'least',
+      bound: 0.95,
+      measured: ratio('W1', `c=${c}`, query, ARM.genericPool),
+    })),
+    {
+      target: `W2 sqlpin withConnection / ${ARM.driverPinned(driver)}`,
+      at: 'least',
+      bound: 1,
+      measured: ratio('W2', 'c=8', ARM.sqlpin('withConnection', 'dist'), ARM.driverPinned(driver)),
+    },
+    // On PostgreSQL also against the floor as first written, which keeps the sequences sqlpin restarts.
+    ...(dialect === 'postgres' ? [ARM.byHand, ARM.byHandKeepingIdentity] : [ARM.byHand]).map((floor): Goal => ({
+      target: `W3 sqlpin truncate / ${floor}`,
+      at: 'most',
+      bound: dialect === 'mysql' ? 1.1 : 1.25,
+      measured: ratio('W3', w3, ARM.sqlpin('truncate', 'dist'), floor),
+    })),
+    ...CLEANUP_SIZES.map((n): Goal => ({
+      target: `W4 ${n} tables, all rows: sqlpin / by hand`,
+      at: 'most',
+      bound: 1.05,
+      measured: ratio('W4', `${n} tables, all rows`, truncateAll, ARM.byHand),
+    })),
+    {
+      target: `W4 all rows: sqlpin ms per table, ${CLEANUP_SIZES.at(-1)} tables / ${CLEANUP_SIZES[0]} tables (not growing)`,
+      at: 'most',
+      bound: 1,
+      measured: perTableGrowth(median('W4', `${CLEANUP_SIZES.at(-1)} tables, all rows`, truncateAll), median('W4', `${CLEANUP_SIZES[0]} tables, all rows`, truncateAll)),
+    },
+    ...CLEANUP_SIZES.map((n): Goal => ({
+      target: `W4 ${n} tables, one in ten: sqlpin / by hand (5x faster)`,
+      at: 'most',
+      bound: 0.2,
+      measured: ratio('W4', `${n} tables, one in ten`, truncateAll, ARM.byHand),
+    })),
+  ];
+  return goals.map(({ target, at, bound, measured }) => ({
+    target,
+    goal: `${at === 'least' ? '>=' : '<='} ${bound.toFixed(2)}`,
+    ...(measured === undefined ? {} : { measured, met: at === 'least' ? measured >= bound : measured <= bound }),
+  }));
+}
+
+function perTableGrowth(largest: number | undefined, smallest: number | undefined): number | undefined {
+  if (largest === undefined || smallest === undefined) return undefined;
+  return largest / CLEANUP_SIZES.at(-1)! / (smallest / CLEANUP_SIZES[0]);
+}
