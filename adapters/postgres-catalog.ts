@@ -1,7 +1,12 @@
-import type { AdapterSession } from './adapter.js';
+import type { AdapterSession, QueryResult } from './adapter.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
 import type { TableState } from './truncate-plan.js';
+
+/** A session that can keep sqlpin's own catalog queries prepared. */
+export interface CatalogSession extends AdapterSession {
+  prepared<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
 
 /** A table as the catalog knows it. */
 export interface CatalogTable {
@@ -53,14 +58,14 @@ SELECT named.ord, c.oid::text, n.nspname, c.relname, c.relkind::text,
 
 /** Resolves the named tables; a missing one, or one that is not a table, is `TableNotFoundError` before anything changes. */
 export async function readCatalog(
-  session: AdapterSession,
+  session: CatalogSession,
   tables: readonly TableName[],
   quote: (part: string) => string,
 ): Promise<Catalog> {
   const qualified = tables.map((table) =>
     table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`,
   );
-  const { rows } = await session.query<Omit<CatalogTable, 'sequences'> & { ord: string | null; sequences: CatalogTable['sequences'] | null }>(
+  const { rows } = await session.prepared<Omit<CatalogTable, 'sequences'> & { ord: string | null; sequences: CatalogTable['sequences'] | null }>(
     CATALOG,
     [qualified],
   );
@@ -93,7 +98,7 @@ export function target(table: CatalogTable, quote: (part: string) => string): st
  * holding rows: refusing or emptying it is safe, losing rows is not.
  */
 export async function readStates(
-  session: AdapterSession,
+  session: CatalogSession,
   tables: readonly CatalogTable[],
   quote: (part: string) => string,
 ): Promise<TableState[]> {
@@ -102,7 +107,7 @@ export async function readStates(
     const atStart = table.sequences.map((s) => `(SELECT NOT is_called AND last_value = ${s.start}::int8 FROM ${s.name})`);
     return [`(EXISTS (SELECT 1 FROM ${target(table, quote)})${stale}) AS "r${i}"`, `(${atStart.join(' AND ') || 'true'}) AS "c${i}"`];
   });
-  const { rows } = await session.query<Record<string, boolean>>(`SELECT ${columns.join(', ')}`);
+  const { rows } = await session.prepared<Record<string, boolean>>(`SELECT ${columns.join(', ')}`);
   const answer = rows[0]!;
   return tables.map((_, i) => ({ hasRows: answer[`r${i}`] === true, counterAtStart: answer[`c${i}`] === true }));
 }

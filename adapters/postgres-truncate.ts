@@ -1,7 +1,7 @@
 import type { AdapterSession, TruncateOptions } from './adapter.js';
 import { ForeignKeyTruncateError } from '../lib/errors.js';
 import type { TableName } from '../lib/identifiers.js';
-import { qualifiedName, readCatalog, readStates, target, type CatalogTable } from './postgres-catalog.js';
+import { qualifiedName, readCatalog, readStates, target, type CatalogSession, type CatalogTable } from './postgres-catalog.js';
 import { isClean, withReferencing } from './truncate-plan.js';
 
 /**
@@ -16,7 +16,7 @@ import { isClean, withReferencing } from './truncate-plan.js';
  * Either way, tables that are already clean are left alone.
  */
 export async function truncatePostgres(
-  session: AdapterSession,
+  session: CatalogSession,
   tables: readonly TableName[],
   options: TruncateOptions,
   quote: (part: string) => string,

@@ -13,10 +13,20 @@ function isFatal(error: unknown): boolean {
   return error.severity === 'FATAL' || error.severity === 'PANIC';
 }
 
+/** How many of sqlpin's own statements one session keeps prepared; past it they run unprepared. */
+const MAX_PREPARED = 64;
+
+/** pg's record of the statements it prepared on a connection; not part of its typed API. */
+interface PreparedRecord {
+  connection: { parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string>; stream: { destroy(): void } };
+}
+
 /** One pg client; the driver object never leaves this class. */
-class PostgresSession implements AdapterSession {
+export class PostgresSession implements AdapterSession {
   readonly id: number;
   readonly #client: pg.Client;
+  /** Statement text to prepared-statement name. */
+  readonly #prepared = new Map<string, string>();
   #reusable = true;
 
   constructor(client: pg.Client, report: AdapterSettings['report']) {
@@ -37,8 +47,25 @@ class PostgresSession implements AdapterSession {
   }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.#run<Row>(text, params);
+  }
+
+  /**
+   * Runs one of sqlpin's own catalog queries as a prepared statement: for
+   * them planning costs more than running, and a prepared plan is reused.
+   */
+  prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    let name = this.#prepared.get(text);
+    if (name === undefined && this.#prepared.size < MAX_PREPARED) {
+      name = `sqlpin_${this.#prepared.size + 1}`;
+      this.#prepared.set(text, name);
+    }
+    return this.#run<Row>(name === undefined ? text : { name, text, values: params as unknown[] }, name === undefined ? params : undefined);
+  }
+
+  #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined): Promise<QueryResult<Row>> {
     return new Promise((resolve, reject) => {
-      this.#client.query(text, params as unknown[], (error: Error | null, result: pg.QueryResult) => {
+      this.#client.query(query as string, params as unknown[], (error: Error | null, result: pg.QueryResult) => {
         if (error) {
           if (isFatal(error)) this.#reusable = false;
           reject(error);
@@ -58,8 +85,17 @@ class PostgresSession implements AdapterSession {
     await this.query('SELECT 1');
   }
 
+  /**
+   * DISCARD ALL also drops prepared statements, so pg's record of them is
+   * cleared with it: otherwise pg would skip the Parse and the server would
+   * answer 26000 (prepared statement does not exist).
+   */
   async reset(): Promise<void> {
     await this.query('DISCARD ALL');
+    const { connection } = this.#client as unknown as PreparedRecord;
+    connection.parsedStatements = {};
+    connection.submittedNamedStatements = {};
+    this.#prepared.clear();
   }
 
   isReusable(): boolean {
@@ -72,10 +108,9 @@ class PostgresSession implements AdapterSession {
 
   close(): Promise<void> {
     const client = this.#client;
-    const internal = client as unknown as { connection: { stream: { destroy(): void } } };
     return closeWithin(
       (done) => client.end().then(done, done),
-      () => internal.connection.stream.destroy(),
+      () => (client as unknown as PreparedRecord).connection.stream.destroy(),
     );
   }
 }
@@ -109,6 +144,7 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
       }
       return new PostgresSession(client, settings.report);
     },
-    truncate: (session, tables, truncateOptions) => truncatePostgres(session, tables, truncateOptions, quotePostgres),
+    // The adapter only ever receives sessions it opened itself.
+    truncate: (session, tables, truncateOptions) => truncatePostgres(session as PostgresSession, tables, truncateOptions, quotePostgres),
   };
 }

@@ -227,6 +227,18 @@ export function truncateSuite(dialect: Dialect): void {
         t.equal(await nextId(scratch, 'parent'), 1, 'restarted to its start value');
       });
 
+      t.test('PostgreSQL: truncate keeps working across resetOnRelease (DISCARD ALL drops its prepared statements)', async (t) => {
+        const resetting = scratchPool(t, scratch, { max: 1, resetOnRelease: true });
+        const sessions = new Set<number>();
+        for (let i = 0; i < 3; i++) {
+          await seed(scratch, { parent: 2, bystander: 1 });
+          await resetting.truncate(['parent', 'bystander']);
+          sessions.add(await resetting.withConnection((conn) => conn.sessionId));
+          t.same(await rowCounts(scratch, ['parent', 'bystander']), { parent: 0, bystander: 0 }, `round ${i + 1}`);
+        }
+        t.equal(sessions.size, 1, 'one session, reset between every use');
+      });
+
       t.test('PostgreSQL: concurrent truncates of the same tables do not deadlock', async (t) => {
         const many = scratchPool(t, scratch, { max: 6 });
         await seed(scratch, { parent: 3, child: 2, grandchild: 1 });
