@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from './adapter.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
@@ -91,11 +92,21 @@ class MysqlSession implements AdapterSession {
 
   close(): Promise<void> {
     const connection = this.#connection;
-    if (!this.#reusable) {
+    // mysql2's destroy() marks the connection as closing but only half-closes the socket, and
+    // end() calls back before COM_QUIT is even sent: so the socket itself is watched, and destroyed.
+    const socket = (connection as unknown as { stream: Duplex }).stream;
+    const destroy = () => {
       connection.destroy();
+      socket.destroy();
+    };
+    if (!this.#reusable) {
+      destroy();
       return Promise.resolve();
     }
-    return closeWithin((done) => connection.end(() => done()), () => connection.destroy());
+    return closeWithin((done) => {
+      socket.once('close', done);
+      connection.end();
+    }, destroy);
   }
 }
 

@@ -72,7 +72,7 @@ export function parsePoolOptions(options: unknown): PoolConfig {
     ...target(given),
     min,
     max,
-    acquireTimeoutMillis: integerOption(given, 'acquireTimeoutMillis', 10_000, 1),
+    acquireTimeoutMillis: integerOption(given, 'acquireTimeoutMillis', 10_000, 1, LONGEST_TIMER_MILLIS),
     idleTimeoutMillis: integerOption(given, 'idleTimeoutMillis', 30_000, 0),
     order: choiceOption(given, 'order', ['fifo', 'lifo'] as const, 'fifo'),
     resetOnRelease: booleanOption(given, 'resetOnRelease', false),
@@ -109,11 +109,15 @@ function target(given: Record<string, unknown>): Pick<PoolConfig, 'dialect' | 'u
   return { dialect: fromScheme, url: parsed.toString() };
 }
 
-function integerOption(given: Record<string, unknown>, key: string, fallback: number, least: number): number {
+/** Node fires a timer set for longer than this after 1 ms, which would time out every acquire at once. */
+const LONGEST_TIMER_MILLIS = 2_147_483_647;
+
+function integerOption(given: Record<string, unknown>, key: string, fallback: number, least: number, most = Number.MAX_SAFE_INTEGER): number {
   const value = given[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) {
-    throw new ConfigError(`${key} must be a whole number of at least ${least}, not ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least || value > most) {
+    const range = most === Number.MAX_SAFE_INTEGER ? `of at least ${least}` : `from ${least} to ${most}`;
+    throw new ConfigError(`${key} must be a whole number ${range}, not ${describe(value)}`);
   }
   return value;
 }

@@ -42,8 +42,9 @@ export function parseTableRef(ref: TableRef, rules: IdentifierRules): TableName 
 
 /** Validates a list (or one) of table references; duplicates are kept for the caller to fold after resolution. */
 export function parseTableRefs(refs: TableRef | readonly TableRef[], rules: IdentifierRules): TableName[] {
-  const list = Array.isArray(refs) ? refs : [refs as TableRef];
-  return list.map((ref) => parseTableRef(ref, rules));
+  const list: readonly TableRef[] = Array.isArray(refs) ? refs : [refs as TableRef];
+  // Array.from visits the holes of a sparse array (as undefined, which is refused); map would skip them.
+  return Array.from(list, (ref) => parseTableRef(ref, rules));
 }
 
 function checkPart(part: unknown, rules: IdentifierRules): string {

@@ -130,8 +130,10 @@ export class Pool {
    */
   async truncate(tables: TruncateRequest['tables'], options?: TruncateRequest['options']): Promise<void> {
     const prepared = prepareTruncate(this.#adapter, tables, options);
-    if (prepared === undefined) return;
     const pin = this.#pins.getStore();
+    // Nothing to empty is still new work: a closed pool says so, as for any other call.
+    if (this.#closed !== undefined && !pin?.live) throw new PoolClosedError();
+    if (prepared === undefined) return;
     if (pin?.live) return runTruncate(pin, prepared);
     return this.#borrow((session) => runTruncate(new Pin(session, this.#adapter, this.#report), prepared));
   }
