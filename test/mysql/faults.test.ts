@@ -1,0 +1,3 @@
+import { faultSuite } from '../shared/faults.js';
+
+faultSuite('mysql');

@@ -1,0 +1,3 @@
+import { identifierPropertySuite } from '../shared/identifier-properties.js';
+
+identifierPropertySuite('mysql');

@@ -1,0 +1,3 @@
+import { secretsSuite } from '../shared/secrets.js';
+
+secretsSuite('mysql');

@@ -1,0 +1,3 @@
+import { soakSuite } from '../shared/soak.js';
+
+soakSuite('postgres');
