@@ -35,3 +35,16 @@ export async function warm(db: Pool, count: number): Promise<number[]> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Collects the process warnings (other than deprecations) raised while the test runs. */
+export function captureWarnings(t: Test): Error[] {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => {
+    if (warning.name !== 'DeprecationWarning') warnings.push(warning);
+  };
+  process.on('warning', onWarning);
+  t.teardown(() => {
+    process.off('warning', onWarning);
+  });
+  return warnings;
+}

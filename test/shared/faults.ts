@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { createPool, sql, SqlpinError, type Dialect, type Pool, type PoolOptions } from '../../lib/index.js';
 import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
-import { sleep } from '../helpers/pools.js';
+import { captureWarnings, sleep, warm } from '../helpers/pools.js';
 
 
 /** Error codes (driver or sqlpin) that say plainly that the link to the server is gone or could not be made. */
@@ -60,22 +60,6 @@ async function settlesWithin(work: Promise<unknown>, limitMillis: number): Promi
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Holds `count` sessions at once, so each is a different one, and returns their ids. */
-async function holdAll(db: Pool, count: number): Promise<number[]> {
-  let arrived = 0;
-  let release!: () => void;
-  const everyoneIn = new Promise<void>((resolve) => (release = resolve));
-  return Promise.all(
-    Array.from({ length: count }, () =>
-      db.withConnection(async (conn) => {
-        if (++arrived === count) release();
-        await everyoneIn;
-        return conn.sessionId;
-      }),
-    ),
-  );
 }
 
 /** Network faults through a proxy, and sessions the server kills, on one dialect. */
@@ -277,7 +261,7 @@ export function faultSuite(dialect: Dialect): void {
       const rounds = 3;
       const killed = new Set<number>();
       for (let round = 0; round < rounds; round++) {
-        const idle = await holdAll(db, 4);
+        const idle = await warm(db, 4);
         t.equal(new Set(idle).size, 4, 'four distinct sessions idle in the pool');
         const before = reported.length;
         for (const id of idle) await scratch.admin(q.kill(id));
@@ -306,7 +290,7 @@ export function faultSuite(dialect: Dialect): void {
       let handedOutDead = 0;
       const failures: string[] = [];
       for (let round = 0; round < rounds; round++) {
-        const idle = await holdAll(db, 4);
+        const idle = await warm(db, 4);
         await Promise.all(idle.map((id) => scratch.admin(q.kill(id))));
         const results = await Promise.allSettled(
           Array.from({ length: 4 }, async () => Number((await db.query(q.sessionId)).rows[0]!.id)),
@@ -331,17 +315,10 @@ export function faultSuite(dialect: Dialect): void {
     });
 
     t.test('without onError, a killed idle session becomes a process warning, not a crash', async (t) => {
-      const warnings: Error[] = [];
-      const onWarning = (warning: Error) => {
-        if (warning.name !== 'DeprecationWarning') warnings.push(warning);
-      };
-      process.on('warning', onWarning);
-      t.teardown(() => {
-        process.off('warning', onWarning);
-      });
+      const warnings = captureWarnings(t);
       const db = createPool({ url: scratch.url, max: 2, idleTimeoutMillis: 0 });
       t.teardown(() => db.close());
-      const idle = await holdAll(db, 2);
+      const idle = await warm(db, 2);
       for (const id of idle) await scratch.admin(q.kill(id));
       t.ok(await eventually(() => warnings.length >= 2, 5_000), 'warnings were emitted');
       await sleep(100);

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { createPool, type Dialect, type Pool } from '../../lib/index.js';
 import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
-import { sleep } from '../helpers/pools.js';
+import { captureWarnings, sleep } from '../helpers/pools.js';
 
 
 /**
@@ -174,14 +174,7 @@ export function secretsSuite(dialect: Dialect): void {
     });
 
     t.test('a killed idle session becomes a warning with no password', async (t) => {
-      const warnings: Error[] = [];
-      const onWarning = (warning: Error) => {
-        if (warning.name !== 'DeprecationWarning') warnings.push(warning);
-      };
-      process.on('warning', onWarning);
-      t.teardown(() => {
-        process.off('warning', onWarning);
-      });
+      const warnings = captureWarnings(t);
       const db = pool(goodUrl);
       const id = await db.withConnection((conn) => conn.sessionId);
       await scratch.admin(dialectSql[dialect].kill(id));
