@@ -1,4 +1,5 @@
 import type { Dialect } from '../../lib/index.js';
+import { loadFixture, type FixtureName, type FixtureTarget } from '../../fixtures/load.js';
 import type { Scratch } from './servers.js';
 
 /** Quotes one identifier the way the test's own admin SQL needs it. */
@@ -6,55 +7,56 @@ export function quoteFor(dialect: Dialect, part: string): string {
   return dialect === 'mysql' ? '`' + part.replaceAll('`', '``') + '`' : '"' + part.replaceAll('"', '""') + '"';
 }
 
-/**
- * The FK shapes the truncate rules talk about, created with the admin
- * connection: a chain parent <- child <- grandchild, a self-reference, a
- * two-table cycle, and an unrelated table that no truncate may touch.
- */
-export async function createShapes(scratch: Scratch): Promise<void> {
-  const serial = scratch.dialect === 'mysql' ? 'INT AUTO_INCREMENT PRIMARY KEY' : 'SERIAL PRIMARY KEY';
-  const statements = [
-    `CREATE TABLE parent (id ${serial}, label VARCHAR(20))`,
-    `CREATE TABLE child (id ${serial}, parent_id INT REFERENCES parent (id))`,
-    `CREATE TABLE grandchild (id ${serial}, child_id INT REFERENCES child (id))`,
-    `CREATE TABLE self_ref (id ${serial}, parent_id INT REFERENCES self_ref (id))`,
-    `CREATE TABLE cycle_a (id ${serial}, b_id INT)`,
-    `CREATE TABLE cycle_b (id ${serial}, a_id INT REFERENCES cycle_a (id))`,
-    'ALTER TABLE cycle_a ADD CONSTRAINT cycle_a_b FOREIGN KEY (b_id) REFERENCES cycle_b (id)',
-    `CREATE TABLE bystander (id ${serial}, label VARCHAR(20))`,
-  ];
-  // MariaDB ignores inline REFERENCES on a column; it needs table-level FOREIGN KEY clauses.
-  for (const statement of statements) await scratch.admin(scratch.dialect === 'mysql' ? inlineToTableFk(statement) : statement);
+/** The scratch's admin connection, in the shape the fixture loader takes. */
+export function adminTarget(scratch: Scratch): FixtureTarget {
+  return {
+    dialect: scratch.dialect,
+    query: async (text) => {
+      const rows = await scratch.admin(text);
+      return { rows, rowCount: rows.length };
+    },
+  };
 }
 
-function inlineToTableFk(statement: string): string {
-  const match = /^(CREATE TABLE (\w+) \(.*), (\w+) INT REFERENCES (\w+) \((\w+)\)\)$/.exec(statement);
-  if (match === null) return statement;
-  const [, head, , column, target, key] = match;
-  return `${head}, ${column} INT, FOREIGN KEY (${column}) REFERENCES ${target} (${key}))`;
+/** Loads fixtures into the scratch namespace with its admin connection. */
+export async function loadFixtures(scratch: Scratch, names: readonly FixtureName[]): Promise<void> {
+  for (const name of names) await loadFixture(adminTarget(scratch), name);
 }
+
+/**
+ * The FK shapes the truncate rules talk about, from fixtures/: a chain
+ * parent <- child <- grandchild, a self-reference (categories, with products
+ * referencing it), a two-table cycle (teams <-> players), and an unrelated
+ * table that no truncate may touch.
+ */
+export async function createShapes(scratch: Scratch): Promise<void> {
+  await loadFixtures(scratch, ['chain', 'self-reference', 'cycle']);
+  const serial = scratch.dialect === 'mysql' ? 'INT AUTO_INCREMENT PRIMARY KEY' : 'SERIAL PRIMARY KEY';
+  await scratch.admin(`CREATE TABLE bystander (id ${serial}, name VARCHAR(20))`);
+}
+
+const SHAPES = ['grandchild', 'child', 'parent', 'products', 'categories', 'players', 'teams', 'bystander'];
 
 /** Empties every shape with FK checks out of the way, then seeds rows: `counts` says how many per table. */
 export async function seed(scratch: Scratch, counts: Partial<Record<string, number>>): Promise<void> {
-  const all = ['grandchild', 'child', 'parent', 'self_ref', 'cycle_b', 'cycle_a', 'bystander'];
   if (scratch.dialect === 'mysql') {
     await scratch.admin('SET FOREIGN_KEY_CHECKS = 0');
-    for (const table of all) await scratch.admin(`TRUNCATE TABLE ${table}`);
+    for (const table of SHAPES) await scratch.admin(`TRUNCATE TABLE ${table}`);
     await scratch.admin('SET FOREIGN_KEY_CHECKS = 1');
   } else {
-    await scratch.admin(`TRUNCATE ${all.join(', ')} RESTART IDENTITY`);
+    await scratch.admin(`TRUNCATE ${SHAPES.join(', ')} RESTART IDENTITY`);
   }
   const insert = async (table: string, columns: string, rows: number, value: (i: number) => string) => {
     for (let i = 1; i <= rows; i++) await scratch.admin(`INSERT INTO ${table} (${columns}) VALUES (${value(i)})`);
   };
-  await insert('parent', 'label', counts.parent ?? 0, (i) => `'p${i}'`);
-  await insert('child', 'parent_id', counts.child ?? 0, () => '1');
-  await insert('grandchild', 'child_id', counts.grandchild ?? 0, () => '1');
-  await insert('self_ref', 'parent_id', counts.self_ref ?? 0, (i) => (i === 1 ? 'NULL' : '1'));
-  await insert('cycle_a', 'b_id', counts.cycle_a ?? 0, () => 'NULL');
-  await insert('cycle_b', 'a_id', counts.cycle_b ?? 0, () => '1');
-  if ((counts.cycle_a ?? 0) > 0 && (counts.cycle_b ?? 0) > 0) await scratch.admin('UPDATE cycle_a SET b_id = 1');
-  await insert('bystander', 'label', counts.bystander ?? 0, (i) => `'b${i}'`);
+  await insert('parent', 'name', counts.parent ?? 0, (i) => `'p${i}'`);
+  await insert('child', 'parent_id, name', counts.child ?? 0, (i) => `1, 'c${i}'`);
+  await insert('grandchild', 'child_id, name', counts.grandchild ?? 0, (i) => `1, 'g${i}'`);
+  await insert('categories', 'parent_id, name', counts.categories ?? 0, (i) => `${i === 1 ? 'NULL' : '1'}, 'k${i}'`);
+  await insert('teams', 'name', counts.teams ?? 0, (i) => `'t${i}'`);
+  await insert('players', 'team_id, name', counts.players ?? 0, (i) => `1, 'pl${i}'`);
+  if ((counts.teams ?? 0) > 0 && (counts.players ?? 0) > 0) await scratch.admin('UPDATE teams SET captain_id = 1');
+  await insert('bystander', 'name', counts.bystander ?? 0, (i) => `'b${i}'`);
 }
 
 /** Row counts of the named tables, read with the admin connection. */
@@ -64,17 +66,13 @@ export async function rowCounts(scratch: Scratch, tables: readonly string[]): Pr
   return counts;
 }
 
-/** The id the next insert into `table` gets (the insert is then undone by deleting the row). */
+/** The id the next insert into `table` would get, read without inserting. */
 export async function nextId(scratch: Scratch, table: string): Promise<number> {
-  if (scratch.dialect === 'mysql') {
-    await scratch.admin(`INSERT INTO ${table} () VALUES ()`);
-    const id = Number((await scratch.admin('SELECT LAST_INSERT_ID() AS id'))[0]!.id);
-    await scratch.admin(`SET FOREIGN_KEY_CHECKS = 0`);
-    await scratch.admin(`DELETE FROM ${table} WHERE id = ${id}`);
-    await scratch.admin(`SET FOREIGN_KEY_CHECKS = 1`);
-    return id;
-  }
-  const id = Number((await scratch.admin(`INSERT INTO ${table} DEFAULT VALUES RETURNING id`))[0]!.id);
-  await scratch.admin(`DELETE FROM ${table} WHERE id = ${id}`);
-  return id;
+  const rows =
+    scratch.dialect === 'mysql'
+      ? await scratch.admin('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [scratch.name, table])
+      : await scratch.admin(
+          `SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM ${quoteFor('postgres', `${table}_id_seq`)}`,
+        );
+  return Number(rows[0]!.next);
 }

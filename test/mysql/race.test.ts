@@ -44,7 +44,7 @@ t.test('mysql: SET FOREIGN_KEY_CHECKS and TRUNCATE as two pooled calls', async (
       t.not(setOn, truncateOn);
       t.equal((await rowCounts(scratch, ['parent'])).parent, 2, 'parent was not emptied');
 
-      const orphan = await onSession(db, setOn, (conn) => conn.query('INSERT INTO child (parent_id) VALUES (999)')).then(
+      const orphan = await onSession(db, setOn, (conn) => conn.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')")).then(
         () => 'inserted',
         () => 'refused',
       );
@@ -64,7 +64,7 @@ t.test('mysql: SET FOREIGN_KEY_CHECKS and TRUNCATE as two pooled calls', async (
     }
     t.equal(emptied, TRIES);
     const refused = await pinBoth(db, (conn) =>
-      conn.query('INSERT INTO child (parent_id) VALUES (999)').then(
+      conn.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')").then(
         () => 0,
         (e: { errno?: number }) => e.errno,
       ),

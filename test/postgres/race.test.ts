@@ -32,7 +32,7 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
         (e: { code?: string }) => e,
       );
       if (error?.code === '0A000') failed++;
-      const orphan = await onSession(db, setOn, (conn) => conn.query('INSERT INTO child (parent_id) VALUES (999)')).then(
+      const orphan = await onSession(db, setOn, (conn) => conn.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')")).then(
         () => 'inserted',
         () => 'refused',
       );
@@ -55,7 +55,7 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
     t.equal(emptied, TRIES);
     t.same(await roles(), ['origin', 'origin']);
     const refused = await pinBoth(db, (conn) =>
-      conn.query('INSERT INTO child (parent_id) VALUES (999)').then(
+      conn.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')").then(
         () => 'inserted',
         (e: { code?: string }) => e.code,
       ),
@@ -90,7 +90,7 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
     await writer.connect();
     t.teardown(() => writer.end());
     await writer.query('BEGIN');
-    await writer.query('INSERT INTO child (parent_id) VALUES (1)');
+    await writer.query("INSERT INTO child (parent_id, name) VALUES (1, 'committed while waiting')");
     const truncating = db.truncate('parent').then(
       () => undefined,
       (e: unknown) => e,
