@@ -21,12 +21,23 @@ interface PreparedRecord {
   connection: { parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string>; stream: { destroy(): void } };
 }
 
+/** A query waiting for the session. */
+interface PendingQuery {
+  readonly query: string | pg.QueryConfig;
+  readonly params: readonly unknown[] | undefined;
+  readonly resolve: (result: QueryResult<unknown>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** One pg client; the driver object never leaves this class. */
 export class PostgresSession implements AdapterSession {
   readonly id: number;
   readonly #client: pg.Client;
   /** Statement text to prepared-statement name. */
   readonly #prepared = new Map<string, string>();
+  /** Queries given while one is on the wire, in order. */
+  readonly #waiting: PendingQuery[] = [];
+  #busy = false;
   #reusable = true;
 
   constructor(client: pg.Client, report: AdapterSettings['report']) {
@@ -65,16 +76,32 @@ export class PostgresSession implements AdapterSession {
 
   #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined): Promise<QueryResult<Row>> {
     return new Promise((resolve, reject) => {
-      this.#client.query(query as string, params as unknown[], (error: Error | null, result: pg.QueryResult) => {
-        if (error) {
-          if (isFatal(error)) this.#reusable = false;
-          reject(error);
-        } else {
-          resolve({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 });
-        }
-      });
+      const call: PendingQuery = { query, params, resolve: resolve as PendingQuery['resolve'], reject };
+      if (this.#busy) this.#waiting.push(call);
+      else this.#send(call);
     });
   }
+
+  /**
+   * Sends one query and, when it settles, the next one waiting. pg deprecates
+   * queueing a query while another runs (gone in pg 9), and a pinned handle may
+   * well be given several at once, so the session keeps its own queue.
+   */
+  #send(call: PendingQuery): void {
+    this.#busy = true;
+    this.#client.query(call.query as string, call.params as unknown[], (error: Error | null, result: pg.QueryResult) => {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#busy = false;
+      else this.#send(next);
+      if (error) {
+        if (isFatal(error)) this.#reusable = false;
+        call.reject(error);
+      } else {
+        call.resolve({ rows: result.rows, rowCount: result.rowCount ?? 0 });
+      }
+    });
+  }
+
 
   inTransaction(): boolean {
     const status = this.#client.getTransactionStatus();

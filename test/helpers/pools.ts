@@ -36,11 +36,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Collects the process warnings (other than deprecations) raised while the test runs. */
-export function captureWarnings(t: Test): Error[] {
+/** Collects the process warnings raised while the test runs; deprecations only when asked for. */
+export function captureWarnings(t: Test, { deprecations = false } = {}): Error[] {
   const warnings: Error[] = [];
   const onWarning = (warning: Error) => {
-    if (warning.name !== 'DeprecationWarning') warnings.push(warning);
+    if (deprecations || warning.name !== 'DeprecationWarning') warnings.push(warning);
   };
   process.on('warning', onWarning);
   t.teardown(() => {

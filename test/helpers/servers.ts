@@ -50,14 +50,21 @@ export async function createScratch(dialect: Dialect, label: string): Promise<Sc
   await client.connect();
   await client.query(`CREATE SCHEMA "${name}"`);
   await client.query(`SET search_path TO "${name}"`);
+  let queue: Promise<unknown> = Promise.resolve();
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${name}`);
   return {
     dialect,
     name,
     url: url.toString(),
-    async admin(sql, params) {
-      return (await client.query(sql, params)).rows;
+    admin(sql, params) {
+      // One query at a time: pg deprecates queueing on a busy client, and tests call this concurrently.
+      const result = queue.then(() => client.query(sql, params));
+      queue = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result.then((r) => r.rows);
     },
     async drop() {
       await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);

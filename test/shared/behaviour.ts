@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Dialect } from '../../lib/index.js';
 import { createScratch, dialectSql } from '../helpers/servers.js';
-import { scratchPool, sleep } from '../helpers/pools.js';
+import { captureWarnings, scratchPool, sleep } from '../helpers/pools.js';
 import { sql } from '../../lib/index.js';
 
 /** The pinned-session contract of withConnection, transaction and the pool, on one dialect. */
@@ -17,6 +17,7 @@ export function behaviourSuite(dialect: Dialect): void {
       Number((await run(q.sessionId)).rows[0]!.id);
 
     t.test('every query in a callback runs on the one session the handle names', async (t) => {
+      const warnings = captureWarnings(t, { deprecations: true });
       const db = scratchPool(t, scratch, { max: 4 });
       const seen = await db.withConnection(async (conn) => {
         const ids: number[] = [];
@@ -27,6 +28,7 @@ export function behaviourSuite(dialect: Dialect): void {
       });
       t.equal(typeof seen.handle, 'number');
       t.same(new Set(seen.ids), new Set([seen.handle]), 'the server reports the same session for all 9 queries');
+      t.same(warnings, [], 'concurrent queries on one handle raise no driver warning (pg deprecates queueing on a busy client)');
     });
 
     t.test('the handle is revoked once the callback settles', async (t) => {
