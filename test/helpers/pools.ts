@@ -48,3 +48,11 @@ export function captureWarnings(t: Test, { deprecations = false } = {}): Error[]
   });
   return warnings;
 }
+
+/** Polls until `condition` holds; fails the wait after `limitMillis`. */
+export async function until(condition: () => boolean | Promise<boolean>, limitMillis = 5_000): Promise<void> {
+  for (const deadline = Date.now() + limitMillis; !(await condition()); ) {
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${limitMillis} ms`);
+    await sleep(10);
+  }
+}

@@ -80,6 +80,8 @@ export const dialectSql: Readonly<
     {
       sessionId: string;
       kill(id: number): string;
+      /** Rows while the server still lists the session. */
+      listsSession(id: number): string;
       setVariable: string;
       getVariable: string;
       serialKey: string;
@@ -90,6 +92,7 @@ export const dialectSql: Readonly<
   mysql: {
     sessionId: 'SELECT CONNECTION_ID() AS id',
     kill: (id) => `KILL ${id}`,
+    listsSession: (id) => `SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ${id}`,
     setVariable: "SET @sqlpin_marker = 'set'",
     getVariable: 'SELECT @sqlpin_marker AS value',
     serialKey: 'INT AUTO_INCREMENT PRIMARY KEY',
@@ -98,6 +101,7 @@ export const dialectSql: Readonly<
   postgres: {
     sessionId: 'SELECT pg_backend_pid() AS id',
     kill: (id) => `SELECT pg_terminate_backend(${id})`,
+    listsSession: (id) => `SELECT 1 FROM pg_stat_activity WHERE pid = ${id}`,
     setVariable: "SET sqlpin.marker = 'set'",
     getVariable: "SELECT current_setting('sqlpin.marker', true) AS value",
     serialKey: 'SERIAL PRIMARY KEY',

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Dialect } from '../../lib/index.js';
 import { createScratch, dialectSql } from '../helpers/servers.js';
-import { captureWarnings, scratchPool, sleep } from '../helpers/pools.js';
+import { captureWarnings, scratchPool, sleep, until } from '../helpers/pools.js';
 import { sql } from '../../lib/index.js';
 
 /** The pinned-session contract of withConnection, transaction and the pool, on one dialect. */
@@ -60,7 +60,7 @@ export function behaviourSuite(dialect: Dialect): void {
       const failure = await db.withConnection(async (conn) => {
         killedId = conn.sessionId;
         await scratch.admin(q.kill(killedId));
-        await sleep(50);
+        await until(async () => !(await scratch.admin(q.listsSession(killedId))).length);
         await conn.query('SELECT 1');
       }).catch((error: unknown) => error);
       t.ok(failure instanceof Error, 'the query on the killed session fails');
@@ -166,7 +166,7 @@ export function behaviourSuite(dialect: Dialect): void {
       const db = scratchPool(t, scratch, { max: 1, acquireTimeoutMillis: 200 });
       let release!: () => void;
       const held = db.withConnection(() => new Promise<void>((resolve) => (release = resolve)));
-      await sleep(20);
+      await until(() => db.stats().borrowed === 1);
       await t.rejects(db.query('SELECT 1'), { code: 'ERR_POOL_TIMEOUT', name: 'PoolTimeoutError' });
       t.equal(db.stats().pending, 0, 'the timed-out caller no longer waits');
       release();
@@ -213,7 +213,7 @@ export function behaviourSuite(dialect: Dialect): void {
         await db.query('SELECT 1');
         finished = true;
       });
-      await sleep(20);
+      await until(() => db.stats().borrowed === 1);
       const closing = db.close();
       await t.rejects(db.query('SELECT 1'), { code: 'ERR_POOL_CLOSED' });
       await closing;
@@ -227,9 +227,9 @@ export function behaviourSuite(dialect: Dialect): void {
       const db = scratchPool(t, scratch, { max: 1, min: 1 });
       let release!: () => void;
       const held = db.withConnection(() => new Promise<void>((resolve) => (release = resolve)));
-      await sleep(50);
+      await until(() => db.stats().borrowed === 1);
       const waiting = db.query('SELECT 1');
-      await sleep(20);
+      await until(() => db.stats().pending === 1);
       t.match(db.stats(), { size: 1, borrowed: 1, pending: 1, min: 1, max: 1 });
       release();
       await Promise.all([held, waiting]);
@@ -241,11 +241,11 @@ export function behaviourSuite(dialect: Dialect): void {
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
       const held = [1, 2, 3].map(() => db.withConnection(() => gate));
-      await sleep(100);
+      await until(() => db.stats().borrowed === 3);
       t.equal(db.stats().size, 3, 'three sessions while all are busy');
       open();
       await Promise.all(held);
-      for (let i = 0; i < 40 && db.stats().size > 1; i++) await sleep(100);
+      await until(() => db.stats().size === 1).catch(() => undefined);
       t.equal(db.stats().size, 1, 'back to min once idle');
       t.equal((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1);
     });
