@@ -28,7 +28,7 @@ export async function truncatePostgres(
   const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
   await session.query(`LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`);
   const states = await readStates(session, everything, quote);
-  const clean = new Set(everything.filter((table, i) => isClean(states[i]!, options.restartIdentity)).map((table) => table.oid));
+  const clean = new Set(everything.filter((_, i) => isClean(states[i]!, options.restartIdentity)).map((table) => table.oid));
   const identity = options.restartIdentity ? 'RESTART IDENTITY' : 'CONTINUE IDENTITY';
 
   if (options.cascade) {

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { createPool, sql, SqlpinError, type Dialect, type Pool, type PoolOptions } from '../../lib/index.js';
+import { createPool, sql, SqlpinError, type Dialect, type PoolOptions } from '../../lib/index.js';
 import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { captureWarnings, sleep, warm } from '../helpers/pools.js';
