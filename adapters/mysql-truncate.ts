@@ -1,7 +1,7 @@
-import type { AdapterSession, TruncateOptions } from './adapter.js';
+import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
-import { isClean, withReferencing } from './truncate-plan.js';
+import { isClean, withReferencing } from '../lib/truncate-plan.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
 interface CatalogTable {
@@ -35,7 +35,7 @@ interface ResolutionRow {
 export async function truncateMysql(
   session: AdapterSession,
   tables: readonly TableName[],
-  options: TruncateOptions,
+  options: TruncateConfig,
   quote: (part: string) => string,
 ): Promise<void> {
   const { checks, named } = await resolve(session, tables);

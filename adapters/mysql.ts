@@ -1,12 +1,9 @@
 import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
-import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from './adapter.js';
+import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncateMysql } from './mysql-truncate.js';
 import { closeWithin } from './close.js';
-
-/** Driver-native options accepted as `connection` when the dialect is 'mysql'. */
-export type MysqlConnectionOptions = mysql.ConnectionOptions;
 
 // Server status flags from the OK packet (include/mysql_com.h).
 const SERVER_STATUS_IN_TRANS = 0x0001;
@@ -58,12 +55,6 @@ class MysqlSession implements AdapterSession {
 
   inTransaction(): boolean {
     return (this.#status & SERVER_STATUS_IN_TRANS) !== 0 || (this.#status & SERVER_STATUS_AUTOCOMMIT) === 0;
-  }
-
-  ping(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#connection.ping((error) => (error ? reject(error) : resolve()));
-    });
   }
 
   async reset(): Promise<void> {

@@ -1,7 +1,7 @@
-import type { AdapterSession, QueryResult } from './adapter.js';
+import type { AdapterSession, QueryResult } from '../lib/driver.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
-import type { TableState } from './truncate-plan.js';
+import type { TableState } from '../lib/truncate-plan.js';
 
 /** A session that can keep sqlpin's own catalog queries prepared. */
 export interface CatalogSession extends AdapterSession {

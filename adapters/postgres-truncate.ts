@@ -1,8 +1,8 @@
-import type { AdapterSession, TruncateOptions } from './adapter.js';
+import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
 import { ForeignKeyTruncateError } from '../lib/errors.js';
 import type { TableName } from '../lib/identifiers.js';
 import { qualifiedName, readCatalog, readStates, target, type CatalogSession, type CatalogTable } from './postgres-catalog.js';
-import { isClean, withReferencing } from './truncate-plan.js';
+import { isClean, withReferencing } from '../lib/truncate-plan.js';
 
 /**
  * PostgreSQL truncate; the caller has opened a transaction (or savepoint), so
@@ -18,7 +18,7 @@ import { isClean, withReferencing } from './truncate-plan.js';
 export async function truncatePostgres(
   session: CatalogSession,
   tables: readonly TableName[],
-  options: TruncateOptions,
+  options: TruncateConfig,
   quote: (part: string) => string,
 ): Promise<void> {
   const catalog = await readCatalog(session, tables, quote);

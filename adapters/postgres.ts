@@ -1,11 +1,8 @@
 import pg from 'pg';
-import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from './adapter.js';
+import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { closeWithin } from './close.js';
-
-/** Driver-native options accepted as `connection` when the dialect is 'postgres'. */
-export type PostgresConnectionOptions = pg.ClientConfig;
 
 /** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */
 function isFatal(error: unknown): boolean {
@@ -102,14 +99,9 @@ export class PostgresSession implements AdapterSession {
     });
   }
 
-
   inTransaction(): boolean {
     const status = this.#client.getTransactionStatus();
     return status === 'T' || status === 'E';
-  }
-
-  async ping(): Promise<void> {
-    await this.query('SELECT 1');
   }
 
   /**

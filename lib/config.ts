@@ -1,6 +1,5 @@
-import type { Dialect, ErrorReporter } from '../adapters/adapter.js';
-import type { MysqlConnectionOptions } from '../adapters/mysql.js';
-import type { PostgresConnectionOptions } from '../adapters/postgres.js';
+import type { MysqlConnectionOptions, PostgresConnectionOptions } from './connection-options.js';
+import type { Dialect, ErrorReporter } from './driver.js';
 import { ConfigError } from './errors.js';
 import { describe } from './identifiers.js';
 
@@ -39,7 +38,8 @@ export interface PoolConfig {
   readonly idleTimeoutMillis: number;
   readonly order: 'fifo' | 'lifo';
   readonly resetOnRelease: boolean;
-  readonly onError?: ErrorReporter;
+  /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
+  readonly report: ErrorReporter;
 }
 
 const KNOWN_KEYS = new Set([
@@ -76,7 +76,7 @@ export function parsePoolOptions(options: unknown): PoolConfig {
     idleTimeoutMillis: integerOption(given, 'idleTimeoutMillis', 30_000, 0),
     order: choiceOption(given, 'order', ['fifo', 'lifo'] as const, 'fifo'),
     resetOnRelease: booleanOption(given, 'resetOnRelease', false),
-    ...(onError === undefined ? {} : { onError: onError as ErrorReporter }),
+    report: onError === undefined ? warn : (onError as ErrorReporter),
   };
 }
 
@@ -107,6 +107,10 @@ function target(given: Record<string, unknown>): Pick<PoolConfig, 'dialect' | 'u
   // mysql2 parses only mysql: URLs; the other parts of the URL go through unchanged.
   if (fromScheme === 'mysql') parsed.protocol = 'mysql:';
   return { dialect: fromScheme, url: parsed.toString() };
+}
+
+function warn(error: unknown): void {
+  process.emitWarning(error instanceof Error ? error : new Error(String(error)), { type: 'SqlpinWarning' });
 }
 
 /** Node fires a timer set for longer than this after 1 ms, which would time out every acquire at once. */

@@ -1,35 +1,10 @@
-import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } from '../adapters/adapter.js';
-import { ConnectionReleasedError } from './errors.js';
-import { toStatement, type QueryInput } from './statement.js';
+import type { Dialect, QueryResult } from './driver.js';
+import { ConnectionReleasedError, InvalidArgumentError } from './errors.js';
+import { describe } from './identifiers.js';
+import type { Pin } from './pin.js';
+import type { QueryInput } from './statement.js';
 import { runTransaction } from './transaction.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
-
-/**
- * One borrowed session for the span of one `withConnection` callback. The pool
- * keeps it in async context so nested calls reuse it; `live` turns false when
- * the callback settles, which revokes the handle and ends the pin.
- */
-export class Pin {
-  live = true;
-  /** Open transaction levels: 0 outside, 1 in BEGIN, 2+ in savepoints. */
-  depth = 0;
-  readonly session: AdapterSession;
-  readonly adapter: Adapter;
-  readonly report: ErrorReporter;
-  readonly handle: Connection;
-
-  constructor(session: AdapterSession, adapter: Adapter, report: ErrorReporter) {
-    this.session = session;
-    this.adapter = adapter;
-    this.report = report;
-    this.handle = new Connection(this);
-  }
-
-  query<Row>(query: unknown, params: unknown): Promise<QueryResult<Row>> {
-    const statement = toStatement(this.adapter, query, params);
-    return this.session.query<Row>(statement.text, statement.params);
-  }
-}
 
 /**
  * The handle a `withConnection` or `transaction` callback receives: every
@@ -39,6 +14,7 @@ export class Pin {
 export class Connection {
   readonly #pin: Pin;
 
+  /** @internal The pool hands out handles; there is no public way to make one. */
   constructor(pin: Pin) {
     this.#pin = pin;
   }
@@ -72,7 +48,9 @@ export class Connection {
 
   /** BEGIN..COMMIT on this session, ROLLBACK on throw; nested calls become savepoints. */
   async transaction<T>(fn: (tx: Connection) => Promise<T> | T): Promise<T> {
-    return runTransaction(this.#live(), fn);
+    const pin = this.#live();
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
+    return runTransaction(pin, () => fn(this));
   }
 
   #live(): Pin {

@@ -17,8 +17,8 @@ export class SqlpinError extends Error {
 
 /** `createPool` options that cannot work: unknown key, bad value, unknown scheme. */
 export class ConfigError extends SqlpinError {
-  constructor(message: string) {
-    super('ERR_CONFIG', message);
+  constructor(message: string, cause?: unknown) {
+    super('ERR_CONFIG', message, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -8,10 +8,9 @@ export { Connection } from './connection.js';
 export { sql, SqlQuery } from './sql.js';
 export type { QueryInput } from './statement.js';
 export type { TableRef } from './identifiers.js';
-export type { TruncateCallOptions } from './truncate.js';
-export type { Dialect, QueryResult } from '../adapters/adapter.js';
-export type { MysqlConnectionOptions } from '../adapters/mysql.js';
-export type { PostgresConnectionOptions } from '../adapters/postgres.js';
+export type { TruncateOptions } from './truncate.js';
+export type { Dialect, QueryResult } from './driver.js';
+export type { MysqlConnectionOptions, PostgresConnectionOptions, TlsOptions } from './connection-options.js';
 export {
   SqlpinError,
   ConfigError,

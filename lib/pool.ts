@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import genericPool from 'generic-pool';
-import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } from '../adapters/adapter.js';
-import { createMysqlAdapter } from '../adapters/mysql.js';
-import { createPostgresAdapter } from '../adapters/postgres.js';
 import { parsePoolOptions, type PoolConfig, type PoolOptions } from './config.js';
-import { Pin, type Connection } from './connection.js';
+import { Connection } from './connection.js';
+import { loadAdapter } from './dialects.js';
+import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionError, InvalidArgumentError, PoolClosedError, PoolTimeoutError } from './errors.js';
 import { describe } from './identifiers.js';
+import { Pin } from './pin.js';
 import { toStatement, type QueryInput } from './statement.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
 
@@ -35,7 +35,11 @@ export interface PoolStats {
   readonly max: number;
 }
 
-const ADAPTERS = { mysql: createMysqlAdapter, postgres: createPostgresAdapter } as const;
+/** The session a callback pinned, and the handle it was given. */
+interface Pinned {
+  readonly pin: Pin;
+  readonly handle: Connection;
+}
 
 /**
  * A pool of server sessions for one database. Create it with `createPool`.
@@ -44,25 +48,30 @@ const ADAPTERS = { mysql: createMysqlAdapter, postgres: createPostgresAdapter } 
  */
 export class Pool {
   readonly dialect: Dialect;
-  readonly #adapter: Adapter;
+  /** Set once the adapter has loaded; until then calls wait for `#loading`. */
+  #adapter: Adapter | undefined;
+  readonly #loading: Promise<Adapter>;
   readonly #sessions: genericPool.Pool<Slot>;
-  readonly #pins = new AsyncLocalStorage<Pin>();
+  readonly #pins = new AsyncLocalStorage<Pinned>();
   readonly #config: PoolConfig;
   readonly #report: ErrorReporter;
   #failures = 0;
   #lastFailure: Slot | undefined;
   #closed: Promise<void> | undefined;
 
-  /** @internal Use `createPool`. */
-  constructor(config: PoolConfig) {
+  /** @internal Use `createPool`; tests inject an adapter here. */
+  constructor(config: PoolConfig, adapter: Promise<Adapter>) {
     this.#config = config;
     this.dialect = config.dialect;
-    this.#report = config.onError ?? warn;
-    this.#adapter = ADAPTERS[config.dialect]({
-      ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),
-      connectTimeoutMillis: config.acquireTimeoutMillis,
-      report: this.#report,
-    });
+    this.#report = config.report;
+    this.#loading = adapter;
+    // A failed load (a driver not installed) reaches every caller that awaits `#loading`.
+    adapter.then(
+      (loaded) => {
+        this.#adapter = loaded;
+      },
+      () => undefined,
+    );
     this.#sessions = genericPool.createPool<Slot>(
       {
         create: () => this.#open(),
@@ -89,9 +98,11 @@ export class Pool {
   query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     // Not async, like Connection.query: the inner promise is handed back as is; a bad call still rejects.
     try {
-      const pin = this.#pins.getStore();
-      if (pin?.live) return pin.query<Row>(query, params);
-      const { text, params: values } = toStatement(this.#adapter, query, params);
+      const pinned = this.#pins.getStore();
+      if (pinned?.pin.live) return pinned.pin.query<Row>(query, params);
+      const adapter = this.#adapter;
+      if (adapter === undefined) return this.#loading.then(() => this.query<Row>(query, params));
+      const { text, params: values } = toStatement(adapter, query, params);
       return this.#borrow((session) => session.query<Row>(text, values));
     } catch (error) {
       return Promise.reject(error);
@@ -107,11 +118,12 @@ export class Pool {
     // Not async, like query: the borrow's promise is handed back rather than wrapped; a bad call still rejects.
     if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
     const current = this.#pins.getStore();
-    if (current?.live) return new Promise<T>((resolve) => resolve(fn(current.handle)));
-    return this.#borrow(async (session) => {
-      const pin = new Pin(session, this.#adapter, this.#report);
+    if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(current.handle)));
+    return this.#borrow(async (session, adapter) => {
+      const pin = new Pin(session, adapter, this.#report);
+      const handle = new Connection(pin);
       try {
-        return await this.#pins.run(pin, () => fn(pin.handle));
+        return await this.#pins.run({ pin, handle }, () => fn(handle));
       } finally {
         pin.live = false;
       }
@@ -129,13 +141,13 @@ export class Pool {
    * Every name is validated and resolved before anything is emptied.
    */
   async truncate(tables: TruncateRequest['tables'], options?: TruncateRequest['options']): Promise<void> {
-    const prepared = prepareTruncate(this.#adapter, tables, options);
-    const pin = this.#pins.getStore();
+    const pin = this.#pins.getStore()?.pin;
+    const prepared = prepareTruncate(pin?.adapter ?? this.#adapter ?? (await this.#loading), tables, options);
     // Nothing to empty is still new work: a closed pool says so, as for any other call.
     if (this.#closed !== undefined && !pin?.live) throw new PoolClosedError();
     if (prepared === undefined) return;
     if (pin?.live) return runTruncate(pin, prepared);
-    return this.#borrow((session) => runTruncate(new Pin(session, this.#adapter, this.#report), prepared));
+    return this.#borrow((session, adapter) => runTruncate(new Pin(session, adapter, this.#report), prepared));
   }
 
   /** Counts of sessions and waiting callers. */
@@ -161,10 +173,11 @@ export class Pool {
    * The one place that borrows a session: acquire, run, and give back in one
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
    */
-  async #borrow<T>(work: (session: AdapterSession) => Promise<T>): Promise<T> {
+  async #borrow<T>(work: (session: AdapterSession, adapter: Adapter) => Promise<T>): Promise<T> {
     const slot = await this.#acquire();
     try {
-      return await work(slot.session!);
+      // A session exists only once the adapter that opened it has loaded.
+      return await work(slot.session!, this.#adapter!);
     } finally {
       await this.#giveBack(slot);
     }
@@ -177,6 +190,7 @@ export class Pool {
    */
   async #acquire(): Promise<Slot> {
     if (this.#closed !== undefined) throw new PoolClosedError();
+    if (this.#adapter === undefined) await this.#loading;
     // Only slots already idle when this caller came are skipped, and generic-pool
     // hands those over at once: each retry would restart the acquire timeout.
     const failuresBefore = this.#failures;
@@ -220,7 +234,7 @@ export class Pool {
   /** generic-pool's create: never rejects, because a rejection makes it retry in a tight loop while anyone waits. */
   async #open(): Promise<Slot> {
     try {
-      return { session: await this.#adapter.connect() };
+      return { session: await (this.#adapter ?? (await this.#loading)).connect() };
     } catch (failure) {
       this.#lastFailure = { failure, failureNumber: ++this.#failures };
       return this.#lastFailure;
@@ -233,12 +247,8 @@ export class Pool {
  * is opened until one is needed, or `min` asks for it.
  */
 export function createPool(options: PoolOptions): Pool {
-  return new Pool(parsePoolOptions(options));
-}
-
-/** The default `onError`: faults sqlpin handled are still shown, never swallowed. */
-function warn(error: unknown): void {
-  process.emitWarning(error instanceof Error ? error : new Error(messageOf(error)), { type: 'SqlpinWarning' });
+  const config = parsePoolOptions(options);
+  return new Pool(config, loadAdapter(config));
 }
 
 function messageOf(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { Adapter } from '../adapters/adapter.js';
+import type { Adapter } from './driver.js';
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
 import { SqlQuery, compileSql } from './sql.js';

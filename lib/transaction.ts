@@ -1,16 +1,14 @@
-import { InvalidArgumentError } from './errors.js';
-import type { Connection, Pin } from './connection.js';
-import { describe } from './identifiers.js';
+import type { Pin } from './pin.js';
 
 /**
- * Runs `fn` in a transaction on the pinned session: BEGIN at the outermost
+ * Runs `body` in a transaction on the pinned session: BEGIN at the outermost
  * level, a SAVEPOINT inside one — also inside a transaction the caller opened
- * with a raw BEGIN, so that it is never committed behind the caller's back. A throw rolls back to where this level began
- * and is re-thrown unchanged; if the rollback itself fails the session's state
- * is unknown, so it is condemned and destroyed on release.
+ * with a raw BEGIN, so that it is never committed behind the caller's back. A
+ * throw rolls back to where this level began and is re-thrown unchanged; if
+ * the rollback itself fails the session's state is unknown, so it is condemned
+ * and destroyed on release.
  */
-export async function runTransaction<T>(pin: Pin, fn: (tx: Connection) => Promise<T> | T): Promise<T> {
-  if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
+export async function runTransaction<T>(pin: Pin, body: () => Promise<T> | T): Promise<T> {
   const level = pin.depth;
   const outermost = level === 0 && !pin.session.inTransaction();
   const savepoint = `sqlpin_savepoint_${level}`;
@@ -18,7 +16,7 @@ export async function runTransaction<T>(pin: Pin, fn: (tx: Connection) => Promis
   pin.depth = level + 1;
   let result: T;
   try {
-    result = await fn(pin.handle);
+    result = await body();
   } catch (error) {
     pin.depth = level;
     try {

@@ -1,11 +1,11 @@
-import type { Adapter, TruncateOptions } from '../adapters/adapter.js';
-import type { Pin } from './connection.js';
+import type { Adapter, TruncateConfig } from './driver.js';
 import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
 import { describe, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
+import type { Pin } from './pin.js';
 import { runTransaction } from './transaction.js';
 
 /** Options of `truncate`. */
-export interface TruncateCallOptions {
+export interface TruncateOptions {
   /** Also empty every table that references the named ones, transitively. Default false. */
   cascade?: boolean;
   /** Reset AUTO_INCREMENT / sequences of every table emptied. Default true. */
@@ -15,13 +15,13 @@ export interface TruncateCallOptions {
 /** The arguments of `truncate` as callers give them. */
 export interface TruncateRequest {
   tables: TableRef | readonly TableRef[];
-  options?: TruncateCallOptions;
+  options?: TruncateOptions;
 }
 
 /** A truncate whose arguments are all valid: names checked, options defaulted. */
 export interface PreparedTruncate {
   readonly tables: readonly TableName[];
-  readonly options: TruncateOptions;
+  readonly options: TruncateConfig;
 }
 
 /**
@@ -49,7 +49,7 @@ export async function runTruncate(pin: Pin, { tables, options }: PreparedTruncat
   await adapter.truncate(session, tables, options);
 }
 
-function parseTruncateOptions(options: unknown): TruncateOptions {
+function parseTruncateOptions(options: unknown): TruncateConfig {
   if (options === undefined) return { cascade: false, restartIdentity: true };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError(`truncate options are an object, not ${describe(options)}`);

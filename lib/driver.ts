@@ -1,4 +1,4 @@
-import type { IdentifierRules, TableName } from '../lib/identifiers.js';
+import type { IdentifierRules, TableName } from './identifiers.js';
 
 /** The two SQL dialects sqlpin speaks. */
 export type Dialect = 'mysql' | 'postgres';
@@ -16,8 +16,6 @@ export interface AdapterSession {
   /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL. */
   readonly id: number;
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
-  /** One round trip that proves the session still answers. */
-  ping(): Promise<void>;
   /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
   inTransaction(): boolean;
   /** Wipes all session state, as a fresh login would have it. */
@@ -30,8 +28,8 @@ export interface AdapterSession {
   close(): Promise<void>;
 }
 
-/** How `truncate` was asked to behave, after validation. */
-export interface TruncateOptions {
+/** How `truncate` was asked to behave, after validation and defaults. */
+export interface TruncateConfig {
   readonly cascade: boolean;
   readonly restartIdentity: boolean;
 }
@@ -40,8 +38,9 @@ export interface TruncateOptions {
 export type ErrorReporter = (error: unknown) => void;
 
 /**
- * The single seam between the dialect-free core and a driver. The core never
- * asks which dialect it talks to; it asks the adapter.
+ * The single seam between the dialect-free core and a driver, owned by the
+ * core: each file in adapters/ implements it, and the core never asks which
+ * dialect it talks to; it asks the adapter.
  */
 export interface Adapter {
   readonly dialect: Dialect;
@@ -59,7 +58,7 @@ export interface Adapter {
   /** Opens a session; one whose setup fails after it opened is closed before the error is thrown. */
   connect(): Promise<AdapterSession>;
   /** Empties validated tables on one pinned session, with the dialect's rules. */
-  truncate(session: AdapterSession, tables: readonly TableName[], options: TruncateOptions): Promise<void>;
+  truncate(session: AdapterSession, tables: readonly TableName[], options: TruncateConfig): Promise<void>;
 }
 
 /** Builds an adapter from the pool's validated connection settings. */
