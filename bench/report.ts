@@ -16,7 +16,7 @@ export interface RunReport {
     loadAverageAtEnd?: readonly number[];
   };
   readonly settings: Omit<Settings, 'workloads'> & { readonly workloads: readonly string[] };
-  readonly builds: readonly Pick<Build, 'label' | 'namingWrappers'>[];
+  readonly builds: readonly Pick<Build, 'label' | 'namingWrappers' | 'commit'>[];
   readonly dialects: DialectReport[];
 }
 
@@ -34,8 +34,12 @@ export function formatDialect(report: DialectReport, settings: Settings): string
     const cases = report.cases.filter((c) => c.workload === workload);
     if (cases.length > 0) lines.push('', ...formatWorkload(workload, cases, settings));
   }
-  const sourceCost = formatSourceCost(report.cases);
-  if (sourceCost.length > 0) lines.push('', ...sourceCost);
+  for (const comparison of [
+    formatBuildComparison(report.cases, 'src', 'dist/ (tsc output, as users run it) against the TypeScript sources through tsx, same run'),
+    formatBuildComparison(report.cases, 'base', `dist/ against the BENCH_BASE commit's dist/, same run`),
+  ]) {
+    if (comparison.length > 0) lines.push('', ...comparison);
+  }
   if (report.roundTrips.length > 0) lines.push('', ...formatRoundTrips(report));
   if (report.targets.some((target) => target.measured !== undefined)) lines.push('', ...formatTargets(report.targets));
   if (report.error !== undefined) lines.push('', `STOPPED EARLY: ${report.error}`);
@@ -82,23 +86,32 @@ function formatWorkload(workload: string, cases: readonly CaseResult[], settings
   return [...legend, ...table(header, rows)];
 }
 
-/** The dist and src arms of every case side by side: what tsx's per-definition wrappers and its emit cost. */
-function formatSourceCost(cases: readonly CaseResult[]): string[] {
+/**
+ * The dist arm of every case beside another build's: the sources through tsx
+ * (what its per-definition wrappers cost), or the base commit (what a change cost).
+ */
+function formatBuildComparison(cases: readonly CaseResult[], other: 'src' | 'base', title: string): string[] {
   const rows: Row[] = [];
   for (const c of cases) {
     for (const arm of c.arms) {
       if (!arm.name.endsWith('(dist)')) continue;
-      const source = c.arms.find((other) => other.name === arm.name.replace(/\(dist\)$/, '(src)'));
-      if (source === undefined) continue;
-      const speed = c.unit === 'ops/s' ? source.median / arm.median : arm.median / source.median;
-      rows.push([`${c.workload} ${c.label}`, arm.name.replace(/ \(dist\)$/, ''), number(arm.median, c.unit), number(source.median, c.unit), speed.toFixed(3)]);
+      const match = c.arms.find((candidate) => candidate.name === arm.name.replace(/\(dist\)$/, `(${other})`));
+      if (match === undefined) continue;
+      const speed = c.unit === 'ops/s' ? match.median / arm.median : arm.median / match.median;
+      const cpu = (value: number | undefined) => (value === undefined ? '' : value.toFixed(1));
+      rows.push([
+        `${c.workload} ${c.label}`,
+        arm.name.replace(/ \(dist\)$/, ''),
+        number(arm.median, c.unit),
+        number(match.median, c.unit),
+        speed.toFixed(3),
+        cpu(arm.cpuMicrosPerOp),
+        cpu(match.cpuMicrosPerOp),
+      ]);
     }
   }
   if (rows.length === 0) return [];
-  return [
-    'dist/ (tsc output, as users run it) against the TypeScript sources through tsx, same run',
-    ...table(['case', 'operation', 'dist', 'src', 'src speed / dist'], rows),
-  ];
+  return [title, ...table(['case', 'operation', 'dist', other, `${other} speed / dist`, 'dist CPU µs/op', `${other} CPU µs/op`], rows)];
 }
 
 function formatRoundTrips(report: DialectReport): string[] {

@@ -22,13 +22,13 @@ const report: RunReport = {
   startedAt: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: loadavg() },
   settings: { ...settings, workloads: [...settings.workloads] },
-  builds: builds.map(({ label, namingWrappers }) => ({ label, namingWrappers })),
+  builds: builds.map(({ label, namingWrappers, commit }) => ({ label, namingWrappers, ...(commit === undefined ? {} : { commit }) })),
   dialects: [],
 };
 console.log(
   `sqlpin bench ${report.startedAt}: ${settings.dialects.join(', ')}; ${[...settings.workloads].join(', ')}; ` +
     `${settings.reps} rounds, ${settings.windowMillis} ms windows (BENCH_DIALECTS, BENCH_ONLY, BENCH_REPS, BENCH_WINDOW_MS)\n` +
-    `builds: ${builds.map((build) => `${build.label} ${build.namingWrappers ? 'with' : 'without'} tsx __name wrappers`).join(', ')}\n` +
+    `builds: ${builds.map((build) => `${build.label}${build.commit === undefined ? '' : ` ${build.commit.slice(0, 12)}`} ${build.namingWrappers ? 'with' : 'without'} tsx __name wrappers`).join(', ')} (BENCH_BASE adds an earlier commit)\n` +
     'Round trips are counted first, so every timed arm runs after sqlpin\'s first withConnection: where AsyncLocalStorage ' +
     'rides on async_hooks (Node < 24), that turns on promise hooks for the whole process, and the floors pay them too.\n',
 );
