@@ -8,7 +8,7 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres typecheck build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-package typecheck build demo bench soak clean
 
 ## Every test: unit, then both dialects against the real servers.
 test: $(DEPS)
@@ -22,6 +22,10 @@ test-mysql: $(DEPS)
 
 test-postgres: $(DEPS)
 	$(TAP) 'test/postgres/*.test.ts'
+
+## The package as users install it: npm pack, consumer projects outside the repo, publint, attw.
+test-package: $(DEPS)
+	$(TAP) --timeout 600 'test/package/*.test.ts'
 
 typecheck: $(DEPS)
 	npx tsc -p tsconfig.json --noEmit
