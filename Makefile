@@ -8,7 +8,7 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-package typecheck build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-package typecheck lint format build demo bench soak clean
 
 ## Every test: unit, then both dialects against the real servers.
 test: $(DEPS)
@@ -29,6 +29,13 @@ test-package: $(DEPS)
 
 typecheck: $(DEPS)
 	npx tsc -p tsconfig.json --noEmit
+
+## Formatting and lint rules (Biome, biome.jsonc); warnings fail too. `make format` writes formatting and safe fixes.
+lint: $(DEPS)
+	npx biome ci --error-on-warnings .
+
+format: $(DEPS)
+	npx biome check --write .
 
 build: $(DEPS)
 	rm -rf dist
