@@ -116,9 +116,9 @@ interface Seen {
 }
 
 /** Runs a consumer's program and parses the one JSON line it prints last. */
-async function report(dir: string, main: string): Promise<Seen> {
+async function report<Printed = Seen>(dir: string, main: string): Promise<Printed> {
   const lines = (await sh(process.execPath, [main], dir)).trim().split('\n');
-  return JSON.parse(lines.at(-1) ?? '') as Seen;
+  return JSON.parse(lines.at(-1) ?? '') as Printed;
 }
 
 t.test('ESM JavaScript with only pg installed', async (t) => {
@@ -176,6 +176,8 @@ t.test('TypeScript, strict, no skipLibCheck, no @types/pg', async (t) => {
   t.equal(seen.refused?.referencingTables.length, 1, 'naming only the table with rows');
   t.equal(seen.parentRowsAfterTruncate, 0, 'truncate with cascade emptied the table');
   t.equal(seen.configError, 'ERR_CONFIG', 'ConfigError narrows by instanceof');
+  const required = await report<Record<string, unknown>>(dir, 'out/require.cjs');
+  t.same(required, { configError: 'ERR_CONFIG', loadedBy: 'function' }, 'CommonJS TypeScript loads it with require()');
 });
 
 async function readDeclarations(dir: string): Promise<Map<string, string>> {
