@@ -54,7 +54,10 @@ t.test('the tarball holds the build with its types, and no tests', async (t) => 
   // The adapters are reached only through the lazy import, never by a consumer's types: they ship as
   // JavaScript alone, so their declarations, which name the drivers' own types, stay out.
   const js = paths.filter((path) => path.endsWith('.js'));
-  t.ok(js.some((path) => path.startsWith('dist/adapters/')), 'holds the adapters');
+  t.ok(
+    js.some((path) => path.startsWith('dist/adapters/')),
+    'holds the adapters',
+  );
   t.same(
     js.filter((path) => path.startsWith('dist/lib/') && !paths.includes(path.replace(/\.js$/, '.d.ts'))),
     [],
