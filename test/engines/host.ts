@@ -1,0 +1,226 @@
+/**
+ * What every throwaway engine needs from the machine: a temp dir, free ports,
+ * commands with a time bound, processes started detached and stopped by pid,
+ * and Debian packages installed when missing. Engines never touch the main
+ * servers, and are never stopped by name.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** A system user an engine runs as: PostgreSQL and PgBouncer refuse root, mariadbd switches to mysql itself. */
+export interface SystemUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Looks up a system user's ids. */
+export async function systemUser(name: string): Promise<SystemUser> {
+  const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+  return { name, uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+/** A fresh directory under the system temp dir, owned by `owner` when given (mkdtemp makes it 0700). */
+export async function tempDir(label: string, owner?: SystemUser): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `sqlpin-${label}-`));
+  if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
+  return dir;
+}
+
+/** Removes a directory and everything in it; a missing one is fine. */
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Ports this process already handed out, so two engines started together never get the same one. */
+const handedOut = new Set<number>();
+
+/** A TCP port on 127.0.0.1 that nothing listens on now, asked of the kernel (port 0). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** Runs a command to completion within `timeoutMillis`; rejects with its stderr on failure. */
+export async function run(
+  command: string,
+  args: readonly string[],
+  options: { user?: SystemUser; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {},
+): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      timeout: options.timeoutMillis ?? 60_000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 16 * 1024 * 1024,
+      ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
+    });
+    return stdout;
+  } catch (error) {
+    const failure = error as { stderr?: string; killed?: boolean; message: string };
+    const reason = failure.killed ? `killed after ${options.timeoutMillis ?? 60_000} ms` : (failure.stderr?.trim() || failure.message);
+    throw new Error(`${command} ${args.join(' ')} failed: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * Starts a long-running server detached from this process (its own process
+ * group, output to `logFile`), so it can outlive a CLI and is stopped by pid.
+ * Returns its pid.
+ */
+export async function startDetached(
+  command: string,
+  args: readonly string[],
+  options: { logFile: string; user?: SystemUser; env?: NodeJS.ProcessEnv },
+): Promise<number> {
+  const log = await open(options.logFile, 'a');
+  try {
+    if (options.user !== undefined) await log.chown(options.user.uid, options.user.gid);
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: options.env ?? process.env,
+      ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve(child.pid!));
+    });
+    child.unref();
+    return pid;
+  } finally {
+    await log.close();
+  }
+}
+
+/** True while a process with this pid exists (a zombie of ours counts until reaped). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Thrown by a probe when waiting longer cannot help (the process died): `waitUntil` gives up at once. */
+export class GaveUp extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined; throws after
+ * `limitMillis` with `what`, the last error seen and what `hint` gives (a log to read).
+ */
+export async function waitUntil<T>(
+  what: string,
+  limitMillis: number,
+  probe: () => Promise<T | undefined>,
+  hint?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + limitMillis;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+      if (error instanceof GaveUp) throw new Error(`${what}: ${error.message}${hint === undefined ? '' : `\n${await hint()}`}`);
+    }
+    if (Date.now() > deadline) {
+      const reason = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`${what} not reached in ${limitMillis} ms${reason}${hint === undefined ? '' : `\n${await hint()}`}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Stops a process by pid: `signal` (SIGTERM unless the server wants another
+ * for a fast shutdown), then SIGKILL if it is still there after `graceMillis`.
+ * Resolves once it is gone. A pid that is already gone is fine.
+ */
+export async function stopPid(pid: number, { signal = 'SIGTERM' as NodeJS.Signals, graceMillis = 10_000 } = {}): Promise<void> {
+  if (!signalIfAlive(pid, signal)) return;
+  const gone = async () => (isAlive(pid) ? undefined : true);
+  try {
+    await waitUntil(`pid ${pid} exiting on ${signal}`, graceMillis, gone);
+  } catch {
+    signalIfAlive(pid, 'SIGKILL');
+    await waitUntil(`pid ${pid} exiting on SIGKILL`, 5_000, gone);
+  }
+}
+
+function signalIfAlive(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/** The pid written by a server into its pid file (first line), once the file is there. */
+export async function pidFromFile(file: string, limitMillis = 30_000): Promise<number> {
+  return waitUntil(`pid file ${file}`, limitMillis, async () => {
+    if (!existsSync(file)) return undefined;
+    const pid = Number((await readFile(file, 'utf8')).split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  });
+}
+
+/** The last lines of a log, to put in an error message. */
+export async function tail(file: string, lines = 20): Promise<string> {
+  try {
+    return `--- ${file} (last ${lines} lines)\n${(await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')}`;
+  } catch {
+    return `(no log at ${file})`;
+  }
+}
+
+/**
+ * Makes sure `binary` exists, installing Debian's `pkg` with apt-get when it
+ * does not (apt-get update first if the package is unknown). A clear error
+ * says what to run by hand when that fails (not root, no network).
+ */
+export async function ensureDebianPackage(pkg: string, binary: string): Promise<void> {
+  if (existsSync(binary)) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env, timeoutMillis: 300_000 });
+  try {
+    await install().catch(async () => {
+      await run('apt-get', ['update'], { env, timeoutMillis: 300_000 });
+      await install();
+    });
+  } catch (error) {
+    throw new Error(`${binary} is missing and installing Debian's ${pkg} failed; install it with: apt-get update && apt-get install -y ${pkg}`, {
+      cause: error,
+    });
+  }
+  if (!existsSync(binary)) throw new Error(`installed Debian's ${pkg}, but ${binary} is still missing`);
+}
+
+/** Milliseconds since `started`, as seconds with one decimal, for start-up reports. */
+export function secondsSince(started: number): number {
+  return Math.round((Date.now() - started) / 100) / 10;
+}
