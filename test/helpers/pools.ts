@@ -4,7 +4,12 @@ import type { Scratch } from './servers.js';
 
 /** A pool on the scratch namespace, closed when the test ends. */
 export function scratchPool(t: Test, scratch: Scratch, options: Omit<PoolOptions, 'url'> = {}): Pool {
-  const db = createPool({ url: scratch.url, ...options });
+  return testPool(t, scratch.url, options);
+}
+
+/** A pool on any URL (another node or a replica of the scratch's server), closed when the test ends. */
+export function testPool(t: Test, url: string, options: Omit<PoolOptions, 'url'> = {}): Pool {
+  const db = createPool({ url, ...options });
   t.teardown(() => db.close());
   return db;
 }

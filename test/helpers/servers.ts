@@ -22,10 +22,12 @@ export interface Scratch {
 /**
  * Creates a scratch namespace so concurrent test files never see each other's
  * tables. The URL selects it: MySQL by database, PostgreSQL by search_path.
+ * `server` is the main server of the dialect unless a test brings its own
+ * (a cluster node, a primary).
  */
-export async function createScratch(dialect: Dialect, label: string): Promise<Scratch> {
+export async function createScratch(dialect: Dialect, label: string, server = SERVER_URLS[dialect]): Promise<Scratch> {
   const name = `sqlpin_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  const base = new URL(SERVER_URLS[dialect]);
+  const base = new URL(server);
   if (dialect === 'mysql') {
     const connection = await mysql.createConnection({ uri: base.toString() });
     await connection.query(`CREATE DATABASE \`${name}\``);
@@ -71,6 +73,20 @@ export async function createScratch(dialect: Dialect, label: string): Promise<Sc
       await client.end();
     },
   };
+}
+
+/**
+ * The scratch's URL on another server that holds the same namespace (a
+ * cluster node, a replica): user, host and port from `server`, database and
+ * search_path from the scratch.
+ */
+export function scratchUrlOn(scratch: Scratch, server: string): string {
+  const url = new URL(scratch.url);
+  const other = new URL(server);
+  url.username = other.username;
+  url.password = other.password;
+  url.host = other.host;
+  return url.toString();
 }
 
 /** SQL that differs between the dialects, for tests shared by both. */
