@@ -8,7 +8,7 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-package typecheck lint format build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
 
 ## Every test: unit, then both dialects against the real servers.
 test: $(DEPS)
@@ -26,6 +26,25 @@ test-postgres: $(DEPS)
 ## The package as users install it: npm pack, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
 	$(TAP) --timeout 600 'test/package/*.test.ts'
+
+## The PostgreSQL suite on 13, 15 (the main server), 16, 17 and 18; VERSIONS="13 18" narrows it.
+test-postgres-matrix: $(DEPS)
+	npx tsx test/engines/postgres-matrix.ts
+
+## Tests on throwaway engines (Galera, PgBouncer, replica pairs): slow, so not part of `make test`.
+test-engines: $(DEPS)
+	$(TAP) --timeout 300 'test/engines/*.test.ts'
+
+## Throwaway engines for people: URLs printed, pids kept in /tmp/sqlpin-engines/state.json.
+engines-up: $(DEPS)
+	npx tsx test/engines/cli.ts up
+
+engines-down: $(DEPS)
+	npx tsx test/engines/cli.ts down
+
+## One throwaway PostgreSQL of a major until Ctrl-C: make pg-cluster VERSION=18
+pg-cluster: $(DEPS)
+	npx tsx test/engines/cli.ts pg $(or $(VERSION),18)
 
 typecheck: $(DEPS)
 	npx tsc -p tsconfig.json --noEmit

@@ -7,7 +7,7 @@ import { startEngine, type Engine, type StartOptions } from './engine.js';
 import { freePort, waitUntil } from './host.js';
 import { installDataDir, mariadbUrl, mysqlUser, queryMariadb, startMariadbd } from './mariadb.js';
 
-/** The non-root user, with every privilege on `test` and no password. */
+/** The non-root user, with every privilege on `test` and the tests' `sqlpin_*` databases, and no password. */
 export const MARIADB_REPLICA_USER = 'sqlpin';
 
 /**
@@ -32,6 +32,8 @@ export async function startMariadbReplica(options: StartOptions = {}): Promise<M
       'CREATE DATABASE test',
       `CREATE USER '${MARIADB_REPLICA_USER}'@'%'`,
       `GRANT ALL ON test.* TO '${MARIADB_REPLICA_USER}'@'%'`,
+      // Tests work in scratch databases of their own, named sqlpin_*.
+      `GRANT ALL ON \`sqlpin\\_%\`.* TO '${MARIADB_REPLICA_USER}'@'%'`,
     );
     await queryMariadb(
       replica,
