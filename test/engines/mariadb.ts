@@ -4,6 +4,7 @@
  * (mariadbd switches user itself, so the pid is the server's own), stopped by
  * pid with SIGTERM.
  */
+import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { EngineContext } from './engine.js';
@@ -19,13 +20,16 @@ export function mariadbUrl(port: number, { user = 'root', database = 'test' } = 
 /** Creates an empty datadir `<dir>/<name>` (system tables, root without a password, no test database). */
 export async function installDataDir(context: EngineContext, name: string): Promise<string> {
   const dataDir = path.join(context.dir, name);
-  await run('mariadb-install-db', [
-    '--no-defaults',
-    `--datadir=${dataDir}`,
-    '--user=mysql',
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-  ], { timeoutMillis: 60_000 });
+  // Bootstraps that run at once must not share a tmpdir: they trip over each other's temporary tables.
+  const tmpDir = path.join(context.dir, `${name}.tmp`);
+  const owner = await mysqlUser();
+  await mkdir(tmpDir);
+  await chown(tmpDir, owner.uid, owner.gid);
+  await run(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${dataDir}`, '--user=mysql', '--auth-root-authentication-method=normal', '--skip-test-db', `--tmpdir=${tmpDir}`],
+    { timeoutMillis: 60_000 },
+  );
   return dataDir;
 }
 
@@ -53,6 +57,7 @@ export async function startMariadbd(
       `--socket=${file('sock')}`,
       `--pid-file=${file('pid')}`,
       `--log-error=${file('err')}`,
+      `--tmpdir=${file('tmp')}`,
       '--innodb-buffer-pool-size=64M',
       '--innodb-log-file-size=16M',
       ...settings,
