@@ -18,9 +18,9 @@ export interface Scratch {
  * anything else in the database. Unqualified names resolve into it: MySQL
  * through the URL's database, PostgreSQL through search_path.
  */
-export async function openScratch(dialect: Dialect, label: string): Promise<Scratch> {
+export async function openScratch(dialect: Dialect, label: string, server = SERVER_URLS[dialect]): Promise<Scratch> {
   const name = `sqlpin_${label}_${randomBytes(4).toString('hex')}`;
-  const url = new URL(SERVER_URLS[dialect]);
+  const url = new URL(server);
   const admin = createPool({ url: url.toString(), max: 1, acquireTimeoutMillis: 5_000 });
   // The name is built here from [a-z0-9_] only, so it needs no quoting beyond the dialect's own.
   const namespace = dialect === 'mysql' ? `DATABASE \`${name}\`` : `SCHEMA "${name}"`;
