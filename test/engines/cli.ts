@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { stopEngine, type Engine, type EngineState } from './engine.js';
 import { startGalera } from './galera.js';
-import { isAlive } from './host.js';
+import { startTimeOf } from './host.js';
 import { startMariadbReplica } from './mariadb-replica.js';
 import { startPgBouncer } from './pgbouncer.js';
 import { startPostgresCluster } from './postgres-cluster.js';
@@ -24,7 +24,7 @@ const STATE_FILE = `${STATE_DIR}/state.json`;
 async function up(): Promise<void> {
   if (existsSync(STATE_FILE)) {
     const states = await readState();
-    if (states.some((state) => state.processes.some(({ pid }) => isAlive(pid)))) {
+    if (states.some((state) => state.processes.some(({ pid, startTime }) => startTimeOf(pid) === startTime))) {
       throw new Error(`engines from ${STATE_FILE} are still running: run make engines-down first`);
     }
   }

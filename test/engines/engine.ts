@@ -4,19 +4,13 @@
  * is stopped and removed before its start rejects.
  */
 import { rmSync } from 'node:fs';
-import { removeDir, secondsSince, stopPid, tempDir, type SystemUser } from './host.js';
-
-/** A process of an engine, and the signal that shuts it down quickly (SIGKILL follows after a bound). */
-export interface EngineProcess {
-  readonly pid: number;
-  readonly signal: NodeJS.Signals;
-}
+import { own, removeDir, secondsSince, signalOwned, stopProcess, tempDir, type OwnedProcess, type SystemUser } from './host.js';
 
 /** What it takes to reach and to stop an engine: plain data, so a CLI can keep it in a state file. */
 export interface EngineState<Urls extends Record<string, string> = Record<string, string>> {
   readonly name: string;
   readonly dir: string;
-  readonly processes: readonly EngineProcess[];
+  readonly processes: readonly OwnedProcess[];
   readonly urls: Urls;
   /** Wall-clock seconds from nothing to ready. */
   readonly startupSeconds: number;
@@ -27,7 +21,10 @@ export interface Engine<Urls extends Record<string, string> = Record<string, str
   stop(): Promise<void>;
 }
 
-/** What an engine's builder gets: its dir, and a way to register each process as soon as it exists. */
+/**
+ * What an engine's builder gets: its dir, and a way to register each process
+ * as soon as it exists, with the signal that shuts it down quickly.
+ */
 export interface EngineContext {
   readonly dir: string;
   track(pid: number, signal: NodeJS.Signals): void;
@@ -58,13 +55,13 @@ export async function startEngine<Urls extends Record<string, string>>(
 ): Promise<Engine<Urls>> {
   const started = Date.now();
   const dir = await tempDir(name, owner);
-  const processes: EngineProcess[] = [];
+  const processes: OwnedProcess[] = [];
   const partial: EngineState = { name, dir, processes, urls: {}, startupSeconds: 0 };
   const guarded = options.stopOnExit ?? true;
   if (guarded) guardExit(partial);
   let urls: Urls;
   try {
-    urls = await build({ dir, track: (pid, signal) => processes.push({ pid, signal }) });
+    urls = await build({ dir, track: (pid, signal) => processes.push(own(pid, signal)) });
   } catch (error) {
     await stopEngine(partial);
     running.delete(partial);
@@ -85,7 +82,7 @@ export async function startEngine<Urls extends Record<string, string>>(
 
 /** Stops every process of an engine by pid, all at once, then removes its dir. */
 export async function stopEngine(state: EngineState): Promise<void> {
-  const outcomes = await Promise.allSettled(state.processes.map(({ pid, signal }) => stopPid(pid, { signal })));
+  const outcomes = await Promise.allSettled(state.processes.map((process) => stopProcess(process)));
   await removeDir(state.dir);
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
@@ -98,13 +95,7 @@ function guardExit(state: EngineState): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const engine of running) {
-      for (const { pid } of engine.processes) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone: nothing to stop.
-        }
-      }
+      for (const owned of engine.processes) signalOwned(owned, 'SIGKILL');
       rmSync(engine.dir, { recursive: true, force: true });
     }
   });

@@ -5,7 +5,7 @@
  * servers, and are never stopped by name.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,11 +64,10 @@ export async function freePort(): Promise<number> {
 export async function run(
   command: string,
   args: readonly string[],
-  options: { user?: SystemUser; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {},
+  options: { user?: SystemUser; env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {},
 ): Promise<string> {
   try {
     const { stdout } = await execFileAsync(command, args, {
-      cwd: options.cwd,
       env: options.env ?? process.env,
       timeout: options.timeoutMillis ?? 60_000,
       killSignal: 'SIGKILL',
@@ -91,7 +90,7 @@ export async function run(
 export async function startDetached(
   command: string,
   args: readonly string[],
-  options: { logFile: string; user?: SystemUser; env?: NodeJS.ProcessEnv },
+  options: { logFile: string; user?: SystemUser },
 ): Promise<number> {
   const log = await open(options.logFile, 'a');
   try {
@@ -99,7 +98,6 @@ export async function startDetached(
     const child = spawn(command, args, {
       detached: true,
       stdio: ['ignore', log.fd, log.fd],
-      env: options.env ?? process.env,
       ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
     });
     const pid = await new Promise<number>((resolve, reject) => {
@@ -154,23 +152,54 @@ export async function waitUntil<T>(
   }
 }
 
+/** A process to stop: its pid, the kernel's start time that makes the pid its own, and its shutdown signal. */
+export interface OwnedProcess {
+  readonly pid: number;
+  readonly startTime: string;
+  readonly signal: NodeJS.Signals;
+}
+
 /**
- * Stops a process by pid: `signal` (SIGTERM unless the server wants another
- * for a fast shutdown), then SIGKILL if it is still there after `graceMillis`.
- * Resolves once it is gone. A pid that is already gone is fine.
+ * The kernel's start time of a process (clock ticks since boot). Pids wrap
+ * quickly on a busy machine: a pid whose start time differs is another
+ * process now, and is never signalled.
  */
-export async function stopPid(pid: number, { signal = 'SIGTERM' as NodeJS.Signals, graceMillis = 10_000 } = {}): Promise<void> {
-  if (!signalIfAlive(pid, signal)) return;
-  const gone = async () => (isAlive(pid) ? undefined : true);
+export function startTimeOf(pid: number): string | undefined {
   try {
-    await waitUntil(`pid ${pid} exiting on ${signal}`, graceMillis, gone);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces; starttime is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    signalIfAlive(pid, 'SIGKILL');
-    await waitUntil(`pid ${pid} exiting on SIGKILL`, 5_000, gone);
+    return undefined;
   }
 }
 
-function signalIfAlive(pid: number, signal: NodeJS.Signals): boolean {
+/** Records a process just started, so it can be stopped later by pid without hitting a successor. */
+export function own(pid: number, signal: NodeJS.Signals): OwnedProcess {
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) throw new Error(`pid ${pid} is gone before it could be tracked`);
+  return { pid, startTime, signal };
+}
+
+/**
+ * Stops a process by pid: its shutdown signal (SIGTERM unless the server
+ * wants another for a fast shutdown), then SIGKILL if it is still there after
+ * `graceMillis`. Resolves once it is gone; one already gone is fine.
+ */
+export async function stopProcess(owned: OwnedProcess, graceMillis = 10_000): Promise<void> {
+  if (!signalOwned(owned, owned.signal)) return;
+  const gone = async () => (startTimeOf(owned.pid) === owned.startTime ? undefined : true);
+  try {
+    await waitUntil(`pid ${owned.pid} exiting on ${owned.signal}`, graceMillis, gone);
+  } catch {
+    signalOwned(owned, 'SIGKILL');
+    await waitUntil(`pid ${owned.pid} exiting on SIGKILL`, 5_000, gone);
+  }
+}
+
+/** Sends `signal` if the pid still belongs to the process; says whether it did. */
+export function signalOwned({ pid, startTime }: OwnedProcess, signal: NodeJS.Signals): boolean {
+  if (startTimeOf(pid) !== startTime) return false;
   try {
     process.kill(pid, signal);
     return true;
@@ -190,9 +219,9 @@ export async function pidFromFile(file: string, limitMillis = 30_000): Promise<n
 }
 
 /** The last lines of a log, to put in an error message. */
-export async function tail(file: string, lines = 20): Promise<string> {
+export async function tail(file: string): Promise<string> {
   try {
-    return `--- ${file} (last ${lines} lines)\n${(await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')}`;
+    return `--- ${file} (last 20 lines)\n${(await readFile(file, 'utf8')).trimEnd().split('\n').slice(-20).join('\n')}`;
   } catch {
     return `(no log at ${file})`;
   }
