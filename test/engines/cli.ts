@@ -62,10 +62,13 @@ async function postgres(major: number): Promise<void> {
   const cluster = await startPostgresCluster(major);
   print(cluster);
   console.log('Ctrl-C stops it and removes its dir');
+  // The server is detached, so nothing else keeps this process waiting for the signal.
+  const waiting = setInterval(() => undefined, 60_000);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  clearInterval(waiting);
   await cluster.stop();
 }
 
