@@ -22,14 +22,10 @@ export async function withServer(dialect: Dialect, work: (url: string) => Promis
   console.log(
     `no PostgreSQL at ${redact(url)} and PG_URL not set: using an embedded PostgreSQL ${EMBEDDED_MAJOR} at ${cluster.urls.url} (in ${cluster.dir}, removed at exit)`,
   );
-  const interrupted = () => void cluster.stop().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // Ctrl-C is covered too: the engine stops itself when its process is interrupted.
   try {
     await work(cluster.urls.url);
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
     await cluster.stop();
   }
 }

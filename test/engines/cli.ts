@@ -57,19 +57,12 @@ async function down(): Promise<void> {
   await rm(STATE_DIR, { recursive: true, force: true });
 }
 
-/** One server of `major` in the foreground: stopped and removed on Ctrl-C or SIGTERM. */
+/** One server of `major` in the foreground, until Ctrl-C or SIGTERM: the engine's own signal hook stops and removes it. */
 async function postgres(major: number): Promise<void> {
-  const cluster = await startPostgresCluster(major);
-  print(cluster);
+  print(await startPostgresCluster(major));
   console.log('Ctrl-C stops it and removes its dir');
   // The server is detached, so nothing else keeps this process waiting for the signal.
-  const waiting = setInterval(() => undefined, 60_000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  clearInterval(waiting);
-  await cluster.stop();
+  setInterval(() => undefined, 60_000);
 }
 
 function toState({ name, dir, processes, urls, startupSeconds }: Engine): EngineState {

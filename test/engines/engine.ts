@@ -33,13 +33,14 @@ export interface EngineContext {
 /** Options every start function takes. */
 export interface StartOptions {
   /**
-   * Kill the engine when this process exits without stopping it (a crashed
-   * test). True for tests; the CLI turns it off so engines outlive it.
+   * Stop the engine when this process is interrupted or exits without
+   * stopping it (a crashed test). True unless the engines must outlive the
+   * process, as with `make engines-up`.
    */
   readonly stopOnExit?: boolean;
 }
 
-/** Engines of this process still running, for the exit hook. */
+/** Engines of this process still running, for the exit and signal hooks. */
 const running = new Set<EngineState>();
 let exitHookInstalled = false;
 
@@ -88,7 +89,12 @@ export async function stopEngine(state: EngineState): Promise<void> {
   if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
 }
 
-/** On exit nothing async runs: what is still running gets SIGKILL and its dir goes, synchronously. */
+/**
+ * Engines must not outlive a process that forgot them or was interrupted. On
+ * Ctrl-C, SIGTERM or SIGHUP they are stopped properly, then the signal is
+ * raised again so the process ends as it would have. On exit nothing async
+ * runs: what still runs gets SIGKILL and its dir goes, synchronously.
+ */
 function guardExit(state: EngineState): void {
   running.add(state);
   if (exitHookInstalled) return;
@@ -99,4 +105,14 @@ function guardExit(state: EngineState): void {
       rmSync(engine.dir, { recursive: true, force: true });
     }
   });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      void Promise.allSettled([...running].map((engine) => stopEngine(engine))).finally(() => {
+        running.clear();
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
 }

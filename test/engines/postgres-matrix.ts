@@ -28,14 +28,6 @@ interface Row {
 
 const versions = (process.env.VERSIONS ?? '13 15 16 17 18').split(/[\s,]+/).filter(Boolean).map(Number);
 
-/** The server being tested, so an interrupt can stop it before exiting. */
-let current: PostgresCluster | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\nmatrix: ${signal}, stopping the server under test`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-}
 
 await mkdir(LOG_DIR, { recursive: true });
 const rows: Row[] = [];
@@ -43,7 +35,9 @@ for (const major of versions) rows.push(await runOn(major));
 console.log(`\n${table(rows)}`);
 process.exitCode = rows.every((row) => row.problem === undefined && row.fail === 0) ? 0 : 1;
 
+/** One version: the suite on its server, which is stopped and removed however the suite ends (an interrupt too: see engine.ts). */
 async function runOn(major: number): Promise<Row> {
+  let current: PostgresCluster | undefined;
   const row: Row = { major, server: major === MAIN_MAJOR ? 'main server' : 'throwaway' };
   console.log(`\n== PostgreSQL ${major} (${row.server})`);
   try {
@@ -66,7 +60,6 @@ async function runOn(major: number): Promise<Row> {
     await current?.stop().catch((error: Error) => {
       row.problem = `${row.problem ?? ''} could not stop the server: ${error.message}`.trim();
     });
-    current = undefined;
   }
   return row;
 }
