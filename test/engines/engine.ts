@@ -83,7 +83,7 @@ export async function startEngine<Urls extends Record<string, string>>(
 
 /** Stops every process of an engine by pid, all at once, then removes its dir. */
 export async function stopEngine(state: EngineState): Promise<void> {
-  const outcomes = await Promise.allSettled(state.processes.map((process) => stopProcess(process)));
+  const outcomes = await Promise.allSettled(state.processes.map((owned) => stopProcess(owned)));
   await removeDir(state.dir);
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;

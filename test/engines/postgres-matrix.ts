@@ -11,6 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { secondsSince } from './host.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { queryOnce } from './postgres.js';
 
 const MAIN_MAJOR = 15;
 const LOG_DIR = '/tmp/sqlpin-matrix';
@@ -19,6 +20,7 @@ const SUITE = 'test/postgres/*.test.ts';
 interface Row {
   readonly major: number;
   readonly server: string;
+  version?: string;
   startSeconds?: number;
   suiteSeconds?: number;
   pass?: number;
@@ -27,7 +29,6 @@ interface Row {
 }
 
 const versions = (process.env.VERSIONS ?? '13 15 16 17 18').split(/[\s,]+/).filter(Boolean).map(Number);
-
 
 await mkdir(LOG_DIR, { recursive: true });
 const rows: Row[] = [];
@@ -49,6 +50,7 @@ async function runOn(major: number): Promise<Row> {
       url = current.urls.url;
       console.log(`started at ${url} in ${row.startSeconds} s (install included when not cached)`);
     }
+    row.version = (await queryOnce<{ server_version: string }>(url, 'SHOW server_version'))[0]!.server_version;
     const started = Date.now();
     const summary = await runSuite(url, `${LOG_DIR}/pg${major}.log`);
     row.suiteSeconds = secondsSince(started);
@@ -86,9 +88,9 @@ async function runSuite(url: string, logFile: string): Promise<{ pass: number; f
 }
 
 function table(results: readonly Row[]): string {
-  const lines = ['| PostgreSQL | server | start (s) | suite (s) | pass | fail |', '|---|---|---|---|---|---|'];
+  const lines = ['| PostgreSQL | server | version | start (s) | suite (s) | pass | fail |', '|---|---|---|---|---|---|---|'];
   for (const r of results) {
-    const cells = [r.major, r.server, r.startSeconds ?? '-', r.suiteSeconds ?? '-', r.pass ?? '-', r.problem === undefined ? (r.fail ?? '-') : `error: ${r.problem.split('\n')[0]}`];
+    const cells = [r.major, r.server, r.version ?? '-', r.startSeconds ?? '-', r.suiteSeconds ?? '-', r.pass ?? '-', r.problem === undefined ? (r.fail ?? '-') : `error: ${r.problem.split('\n')[0]}`];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
