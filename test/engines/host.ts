@@ -6,7 +6,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, open, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -252,4 +252,17 @@ export async function ensureDebianPackage(pkg: string, binary: string): Promise<
 /** Milliseconds since `started`, as seconds with one decimal, for start-up reports. */
 export function secondsSince(started: number): number {
   return Math.round((Date.now() - started) / 100) / 10;
+}
+
+/** Pids whose command line names `dir`, or whose working directory is inside it (every postgres backend's is). */
+export async function processesIn(dir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    // A process may exit between readdir and these reads: then it is not running there.
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
+    if (cmdline.includes(dir) || cwd.startsWith(dir)) found.push(Number(entry));
+  }
+  return found;
 }

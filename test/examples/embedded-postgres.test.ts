@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { freePort } from '../engines/host.js';
+import { freePort, processesIn } from '../engines/host.js';
 
 /**
  * With PG_URL unset and nothing answering at the default, the demo runs its
@@ -29,16 +28,3 @@ t.test('no PostgreSQL at the default and PG_URL unset: the demo uses an embedded
   t.notOk(existsSync(dir!), 'its directory is gone');
   t.same(await processesIn(dir!), [], 'no process runs in or on its directory');
 });
-
-/** Pids whose command line names `dir`, or whose working directory is inside it (every postgres backend's is). */
-async function processesIn(dir: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    // A process may exit between readdir and these reads: then it is not running there.
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-    if (cmdline.includes(dir) || cwd.startsWith(dir)) found.push(Number(entry));
-  }
-  return found;
-}
