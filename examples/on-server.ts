@@ -11,12 +11,7 @@ import { SERVER_NAMES, redact, unreachable } from './servers.js';
  * failure or a failed drop each become a ✗ line, never a crash. With no
  * PostgreSQL running and PG_URL not set, an embedded one serves the run.
  */
-export async function onServer(
-  dialect: Dialect,
-  label: string,
-  list: Checklist,
-  work: (scratch: Scratch) => Promise<void>,
-): Promise<void> {
+export async function onServer(dialect: Dialect, label: string, list: Checklist, work: (scratch: Scratch) => Promise<void>): Promise<void> {
   try {
     await withServer(dialect, (server) => onScratch(dialect, server, label, list, work));
   } catch (error) {
@@ -24,7 +19,13 @@ export async function onServer(
   }
 }
 
-async function onScratch(dialect: Dialect, server: string, label: string, list: Checklist, work: (scratch: Scratch) => Promise<void>): Promise<void> {
+async function onScratch(
+  dialect: Dialect,
+  server: string,
+  label: string,
+  list: Checklist,
+  work: (scratch: Scratch) => Promise<void>,
+): Promise<void> {
   list.heading(`${SERVER_NAMES[dialect]} at ${redact(server)}`);
   let scratch: Scratch;
   try {

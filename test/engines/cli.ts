@@ -30,7 +30,12 @@ async function up(): Promise<void> {
   }
   const options = { stopOnExit: false };
   // Started together: each is bound in time on its own, and the slowest (Galera) sets the pace.
-  const outcomes = await Promise.allSettled([startPgBouncer(options), startGalera(options), startMariadbReplica(options), startPostgresReplica(options)]);
+  const outcomes = await Promise.allSettled([
+    startPgBouncer(options),
+    startGalera(options),
+    startMariadbReplica(options),
+    startPostgresReplica(options),
+  ]);
   const started = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
   if (failures.length > 0) {
@@ -51,7 +56,9 @@ async function down(): Promise<void> {
   const states = await readState();
   const outcomes = await Promise.allSettled(states.map((state) => stopEngine(state)));
   for (const [i, outcome] of outcomes.entries()) {
-    console.log(`${states[i]!.name}: ${outcome.status === 'fulfilled' ? 'stopped, dir removed' : `NOT stopped: ${(outcome.reason as Error).message}`}`);
+    console.log(
+      `${states[i]!.name}: ${outcome.status === 'fulfilled' ? 'stopped, dir removed' : `NOT stopped: ${(outcome.reason as Error).message}`}`,
+    );
   }
   if (outcomes.some((outcome) => outcome.status === 'rejected')) throw new Error(`some engines did not stop; ${STATE_FILE} kept`);
   await rm(STATE_DIR, { recursive: true, force: true });

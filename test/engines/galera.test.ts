@@ -83,7 +83,7 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
         () => undefined,
         (e: { errno?: number }) => e,
       );
-    t.equal(failure?.errno, 1213, 'the server\'s deadlock error, as the certification conflict reports it');
+    t.equal(failure?.errno, 1213, "the server's deadlock error, as the certification conflict reports it");
     const after = await single.withConnection(async (conn) => ({
       id: conn.sessionId,
       inTransaction: Number((await conn.query<{ v: unknown }>('SELECT @@in_transaction AS v')).rows[0]!.v),
@@ -95,7 +95,11 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
 
   t.test('clean tables are skipped correctly with auto_increment_increment = 3, through every node', async (t) => {
     const storage = async (db: Pool) =>
-      (await db.query<{ id: unknown }>('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [`${scratch.name}/bystander`])).rows[0]!.id;
+      (
+        await db.query<{ id: unknown }>('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [
+          `${scratch.name}/bystander`,
+        ])
+      ).rows[0]!.id;
     for (const [i, db] of everyNode.entries()) {
       const step = Number((await db.query<{ v: unknown }>('SELECT @@auto_increment_increment AS v')).rows[0]!.v);
       const offset = Number((await db.query<{ v: unknown }>('SELECT @@auto_increment_offset AS v')).rows[0]!.v);

@@ -28,7 +28,8 @@ export type Galera = Engine<{ node1: string; node2: string; node3: string }>;
 export async function startGalera(options: StartOptions = {}): Promise<Galera> {
   return startEngine('galera', await mysqlUser(), options, async (context) => {
     const ports: NodePorts[] = [];
-    for (let i = 0; i < NODES.length; i++) ports.push({ sql: await freePort(), group: await freePort(), ist: await freePort(), sst: await freePort() });
+    for (let i = 0; i < NODES.length; i++)
+      ports.push({ sql: await freePort(), group: await freePort(), ist: await freePort(), sst: await freePort() });
     const clusterAddress = `gcomm://${ports.map((p) => `127.0.0.1:${p.group}`).join(',')}`;
     await Promise.all(NODES.map((name) => installDataDir(context, name)));
 

@@ -77,7 +77,7 @@ export async function run(
     return stdout;
   } catch (error) {
     const failure = error as { stderr?: string; killed?: boolean; message: string };
-    const reason = failure.killed ? `killed after ${options.timeoutMillis ?? 60_000} ms` : (failure.stderr?.trim() || failure.message);
+    const reason = failure.killed ? `killed after ${options.timeoutMillis ?? 60_000} ms` : failure.stderr?.trim() || failure.message;
     throw new Error(`${command} ${args.join(' ')} failed: ${reason}`, { cause: error });
   }
 }
@@ -242,9 +242,12 @@ export async function ensureDebianPackage(pkg: string, binary: string): Promise<
       await install();
     });
   } catch (error) {
-    throw new Error(`${binary} is missing and installing Debian's ${pkg} failed; install it with: apt-get update && apt-get install -y ${pkg}`, {
-      cause: error,
-    });
+    throw new Error(
+      `${binary} is missing and installing Debian's ${pkg} failed; install it with: apt-get update && apt-get install -y ${pkg}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!existsSync(binary)) throw new Error(`installed Debian's ${pkg}, but ${binary} is still missing`);
 }

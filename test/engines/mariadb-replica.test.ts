@@ -26,13 +26,16 @@ t.test('mariadb replica: replicated, and read-only for a non-root user', async (
   t.pass("the primary's rows reached the replica");
   const user = (await replica.query<{ u: string }>('SELECT CURRENT_USER() AS u')).rows[0]!.u;
   t.match(user, /^sqlpin@/, 'connected as the non-root user');
-  const errno = (work: Promise<unknown>) => work.then(
-    () => undefined,
-    (e: { errno?: number }) => e.errno,
-  );
+  const errno = (work: Promise<unknown>) =>
+    work.then(
+      () => undefined,
+      (e: { errno?: number }) => e.errno,
+    );
   t.equal(await errno(replica.query("INSERT INTO bystander (name) VALUES ('x')")), 1290, 'an insert is refused');
   t.equal(await errno(replica.truncate('parent')), 1290, 'a truncate is refused');
-  const checks = await replica.withConnection(async (conn) => Number((await conn.query<{ v: unknown }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v));
+  const checks = await replica.withConnection(async (conn) =>
+    Number((await conn.query<{ v: unknown }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v),
+  );
   t.equal(checks, 1, 'the refused truncate restored FOREIGN_KEY_CHECKS');
   t.equal(Number((await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent')).rows[0]!.n), 2, 'nothing was emptied');
 });

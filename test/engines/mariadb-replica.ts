@@ -41,7 +41,10 @@ export async function startMariadbReplica(options: StartOptions = {}): Promise<M
       'START SLAVE',
     );
     await waitUntil('the replica replaying the primary', 30_000, async () => {
-      const [status] = await queryMariadb<{ Slave_IO_Running: string; Slave_SQL_Running: string; Last_Error: string }>(replica, 'SHOW SLAVE STATUS');
+      const [status] = await queryMariadb<{ Slave_IO_Running: string; Slave_SQL_Running: string; Last_Error: string }>(
+        replica,
+        'SHOW SLAVE STATUS',
+      );
       if (status?.Last_Error) throw new Error(status.Last_Error);
       const users = await queryMariadb(replica, `SELECT 1 FROM mysql.user WHERE User = '${MARIADB_REPLICA_USER}'`);
       const running = status?.Slave_IO_Running === 'Yes' && status.Slave_SQL_Running === 'Yes';

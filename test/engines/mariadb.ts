@@ -27,7 +27,14 @@ export async function installDataDir(context: EngineContext, name: string): Prom
   await chown(tmpDir, owner.uid, owner.gid);
   await run(
     'mariadb-install-db',
-    ['--no-defaults', `--datadir=${dataDir}`, '--user=mysql', '--auth-root-authentication-method=normal', '--skip-test-db', `--tmpdir=${tmpDir}`],
+    [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--user=mysql',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      `--tmpdir=${tmpDir}`,
+    ],
     { timeoutMillis: 60_000 },
   );
   return dataDir;
@@ -96,6 +103,9 @@ export async function queryMariadb<Row = Record<string, unknown>>(url: string, .
 
 /** A server variable or status value, read with SHOW (works for both). */
 export async function showValue(url: string, kind: 'VARIABLES' | 'STATUS', name: string): Promise<string | undefined> {
-  const rows = await queryMariadb<{ Value: string }>(url, `SHOW ${kind === 'STATUS' ? 'GLOBAL STATUS' : 'GLOBAL VARIABLES'} LIKE '${name}'`);
+  const rows = await queryMariadb<{ Value: string }>(
+    url,
+    `SHOW ${kind === 'STATUS' ? 'GLOBAL STATUS' : 'GLOBAL VARIABLES'} LIKE '${name}'`,
+  );
   return rows[0]?.Value;
 }

@@ -20,7 +20,10 @@ for (const mode of ['transaction', 'session'] as const) {
     const db = testPool(t, bouncer.urls[mode], { max: 2 });
     const { rows } = await db.query<{ one: number; db: string }>('SELECT 1 AS one, current_database() AS db');
     t.same(rows, [{ one: 1, db: 'test' }], 'answered by the server behind PgBouncer');
-    const pids = await db.transaction(async (tx) => [(await tx.query<{ pid: number }>(backend)).rows[0]!.pid, (await tx.query<{ pid: number }>(backend)).rows[0]!.pid]);
+    const pids = await db.transaction(async (tx) => [
+      (await tx.query<{ pid: number }>(backend)).rows[0]!.pid,
+      (await tx.query<{ pid: number }>(backend)).rows[0]!.pid,
+    ]);
     t.equal(pids[0], pids[1], 'a transaction stays on one server session in either mode');
   });
 }

@@ -50,7 +50,10 @@ export async function startPgBouncer(options: StartOptions = {}): Promise<PgBoun
     );
     const pid = await startDetached(PGBOUNCER, [file('pgbouncer.ini')], { logFile: file('pgbouncer.out'), user });
     context.track(pid, 'SIGINT');
-    const urls = { transaction: `postgres://postgres@127.0.0.1:${port}/sqlpin_tx`, session: `postgres://postgres@127.0.0.1:${port}/sqlpin_session` };
+    const urls = {
+      transaction: `postgres://postgres@127.0.0.1:${port}/sqlpin_tx`,
+      session: `postgres://postgres@127.0.0.1:${port}/sqlpin_session`,
+    };
     for (const url of Object.values(urls)) {
       await waitUntil(
         `PgBouncer answering at ${url}`,

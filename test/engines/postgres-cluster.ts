@@ -46,9 +46,13 @@ export async function postgresBinaries(major: number): Promise<string> {
   await chmod(cacheRoot(), 0o755);
   const staging = `${dir}.installing-${process.pid}`;
   try {
-    await run('npm', ['install', '--prefix', staging, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${PACKAGE}@${version}`], {
-      timeoutMillis: 300_000,
-    });
+    await run(
+      'npm',
+      ['install', '--prefix', staging, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${PACKAGE}@${version}`],
+      {
+        timeoutMillis: 300_000,
+      },
+    );
     if (!existsSync(path.join(bin(staging), 'pg_ctl'))) throw new Error(`${PACKAGE}@${version} installed without native/bin/pg_ctl`);
     await chmod(staging, 0o755);
     // Another run may have finished the same install first: its copy is as good as ours.

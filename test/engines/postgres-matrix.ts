@@ -28,7 +28,10 @@ interface Row {
   problem?: string;
 }
 
-const versions = (process.env.VERSIONS ?? '13 15 16 17 18').split(/[\s,]+/).filter(Boolean).map(Number);
+const versions = (process.env.VERSIONS ?? '13 15 16 17 18')
+  .split(/[\s,]+/)
+  .filter(Boolean)
+  .map(Number);
 
 await mkdir(LOG_DIR, { recursive: true });
 const rows: Row[] = [];
@@ -90,7 +93,15 @@ async function runSuite(url: string, logFile: string): Promise<{ pass: number; f
 function table(results: readonly Row[]): string {
   const lines = ['| PostgreSQL | server | version | start (s) | suite (s) | pass | fail |', '|---|---|---|---|---|---|---|'];
   for (const r of results) {
-    const cells = [r.major, r.server, r.version ?? '-', r.startSeconds ?? '-', r.suiteSeconds ?? '-', r.pass ?? '-', r.problem === undefined ? (r.fail ?? '-') : `error: ${r.problem.split('\n')[0]}`];
+    const cells = [
+      r.major,
+      r.server,
+      r.version ?? '-',
+      r.startSeconds ?? '-',
+      r.suiteSeconds ?? '-',
+      r.pass ?? '-',
+      r.problem === undefined ? (r.fail ?? '-') : `error: ${r.problem.split('\n')[0]}`,
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');

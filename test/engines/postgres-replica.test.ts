@@ -26,5 +26,9 @@ t.test('postgres replica: streamed, and read-only', async (t) => {
   t.pass("the primary's rows reached the standby");
   await t.rejects(replica.query("INSERT INTO bystander (name) VALUES ('x')"), { code: '25006' }, 'an insert is refused');
   await t.rejects(replica.truncate('parent', { cascade: true }), { code: '25006' }, 'a truncate is refused');
-  t.equal(Number((await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent')).rows[0]!.n), 2, 'nothing was emptied, the session still works');
+  t.equal(
+    Number((await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent')).rows[0]!.n),
+    2,
+    'nothing was emptied, the session still works',
+  );
 });

@@ -29,7 +29,10 @@ export async function startPostgresReplica(options: StartOptions = {}): Promise<
     await startPostgres(context, DEBIAN_POSTGRES_BIN, replicaDir, replicaPort, user, ['hot_standby=on']);
     const replica = postgresUrl(replicaPort);
     await waitUntil('the standby streaming from the primary', 30_000, async () => {
-      const [row] = await queryOnce<{ streaming: boolean }>(replica, "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS streaming");
+      const [row] = await queryOnce<{ streaming: boolean }>(
+        replica,
+        "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS streaming",
+      );
       return row?.streaming ? true : undefined;
     });
     return { primary: postgresUrl(primaryPort), replica };

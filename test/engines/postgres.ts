@@ -42,7 +42,13 @@ export async function startPostgres(
   settings: readonly string[] = [],
 ): Promise<number> {
   const logFile = `${dataDir}.log`;
-  const options = [`-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${context.dir}`, '-c fsync=off', ...settings.map((s) => `-c ${s}`)];
+  const options = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${context.dir}`,
+    '-c fsync=off',
+    ...settings.map((s) => `-c ${s}`),
+  ];
   // -w: pg_ctl returns once the server accepts connections (a hot standby included).
   const failure = await run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', options.join(' '), 'start'], {
     user,

@@ -25,7 +25,11 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
     await warm(db, 2);
 
     /** Holds both sessions at once and reads each one's id and FK checks. */
-    const sessions = () => pinBoth(db, async (conn) => ({ id: conn.sessionId, checks: Number((await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v) }));
+    const sessions = () =>
+      pinBoth(db, async (conn) => ({
+        id: conn.sessionId,
+        checks: Number((await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v),
+      }));
 
     t.test('two one-shot queries in a row run on two different sessions', async (t) => {
       const ids = [];
@@ -39,10 +43,13 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
         await seed(scratch, { parent: 2, child: 1 });
         // Which session each call lands on is fixed by the fifo order: the next two ids.
         const [setOn, truncateOn] = await nextTwo(db);
-        const error = await db.query('SET FOREIGN_KEY_CHECKS = 0').then(() => db.query('TRUNCATE parent')).then(
-          () => undefined,
-          (e: { errno?: number }) => e,
-        );
+        const error = await db
+          .query('SET FOREIGN_KEY_CHECKS = 0')
+          .then(() => db.query('TRUNCATE parent'))
+          .then(
+            () => undefined,
+            (e: { errno?: number }) => e,
+          );
         if (error?.errno === 1701) failed++;
         const state = await sessions();
         const poisoned = state.filter((s) => s.checks === 0).map((s) => s.id);
@@ -66,7 +73,11 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
         await seed(scratch, { parent: 2, child: 1 });
         await db.truncate('parent');
         if ((await rowCounts(scratch, ['parent'])).parent === 0) emptied++;
-        t.same((await sessions()).map((s) => s.checks), [1, 1], `try ${i + 1}: both sessions have checks on`);
+        t.same(
+          (await sessions()).map((s) => s.checks),
+          [1, 1],
+          `try ${i + 1}: both sessions have checks on`,
+        );
       }
       t.equal(emptied, TRIES);
       const refused = await pinBoth(db, (conn) =>
@@ -78,30 +89,40 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
       t.same(refused, [1452, 1452], 'an orphan insert fails on every session');
     });
 
-    if (killQuery) t.test('a TRUNCATE interrupted by KILL QUERY leaves no session with checks off', async (t) => {
-      await seed(scratch, { parent: 2, child: 1 });
-      // A READ lock lets sqlpin's own reads through and blocks the TRUNCATE itself, with checks already off.
-      await scratch.admin('LOCK TABLES parent READ');
-      let waiting = 0;
-      let error: { errno?: number } | undefined;
-      try {
-        const truncating = db.truncate('parent').then(
-          () => undefined,
-          (e: { errno?: number }) => e,
+    if (killQuery)
+      t.test('a TRUNCATE interrupted by KILL QUERY leaves no session with checks off', async (t) => {
+        await seed(scratch, { parent: 2, child: 1 });
+        // A READ lock lets sqlpin's own reads through and blocks the TRUNCATE itself, with checks already off.
+        await scratch.admin('LOCK TABLES parent READ');
+        let waiting = 0;
+        let error: { errno?: number } | undefined;
+        try {
+          const truncating = db.truncate('parent').then(
+            () => undefined,
+            (e: { errno?: number }) => e,
+          );
+          waiting = await waitFor(async () => {
+            const rows = await scratch.admin("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'TRUNCATE%' AND DB = ?", [
+              scratch.name,
+            ]);
+            return rows[0]?.id as number | undefined;
+          });
+          await scratch.admin(`KILL QUERY ${waiting}`);
+          error = await truncating;
+        } finally {
+          await scratch.admin('UNLOCK TABLES');
+        }
+        t.equal(error?.errno, 1317, 'the TRUNCATE was interrupted (ER_QUERY_INTERRUPTED)');
+        t.same(
+          (await sessions()).map((s) => s.checks),
+          [1, 1],
+          'every pooled session has checks on',
         );
-        waiting = await waitFor(async () => {
-          const rows = await scratch.admin("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'TRUNCATE%' AND DB = ?", [scratch.name]);
-          return rows[0]?.id as number | undefined;
-        });
-        await scratch.admin(`KILL QUERY ${waiting}`);
-        error = await truncating;
-      } finally {
-        await scratch.admin('UNLOCK TABLES');
-      }
-      t.equal(error?.errno, 1317, 'the TRUNCATE was interrupted (ER_QUERY_INTERRUPTED)');
-      t.same((await sessions()).map((s) => s.checks), [1, 1], 'every pooled session has checks on');
-      t.ok((await sessions()).some((s) => s.id === waiting), 'the interrupted session went back to the pool, restored');
-      t.same(await rowCounts(scratch, ['parent', 'child']), { parent: 2, child: 1 }, 'nothing was emptied');
-    });
+        t.ok(
+          (await sessions()).some((s) => s.id === waiting),
+          'the interrupted session went back to the pool, restored',
+        );
+        t.same(await rowCounts(scratch, ['parent', 'child']), { parent: 2, child: 1 }, 'nothing was emptied');
+      });
   });
 }
