@@ -13,6 +13,9 @@ import { nextTwo, onSession, pinBoth, waitFor } from '../helpers/two-sessions.js
  * another session and stays there.
  */
 const TRIES = 10;
+/** Sessions waiting for a lock on this file's own tables: other test runs share the server. */
+const WAITING_ON_SCRATCH =
+  "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid() AND strpos(query, $1) > 0";
 
 t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) => {
   const scratch = await createScratch('postgres', 'race');
@@ -72,7 +75,7 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
       (e: { code?: string }) => e,
     );
     const pid = await waitFor(async () => {
-      const rows = await scratch.admin("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()");
+      const rows = await scratch.admin(WAITING_ON_SCRATCH, [scratch.name]);
       return rows[0]?.pid as number | undefined;
     });
     await scratch.admin('SELECT pg_cancel_backend($1)', [pid]);
@@ -96,7 +99,7 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
       (e: unknown) => e,
     );
     await waitFor(async () => {
-      const rows = await scratch.admin("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+      const rows = await scratch.admin(WAITING_ON_SCRATCH, [scratch.name]);
       return rows.length > 0 ? true : undefined;
     });
     await writer.query('COMMIT');
