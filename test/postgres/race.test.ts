@@ -13,9 +13,8 @@ import { nextTwo, onSession, pinBoth, waitFor } from '../helpers/two-sessions.js
  * another session and stays there.
  */
 const TRIES = 10;
-/** Sessions waiting for a lock on this file's own tables: other test runs share the server. */
-const WAITING_ON_SCRATCH =
-  "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid() AND strpos(query, $1) > 0";
+/** Sessions waiting for a lock that the given session holds: other test runs share the server. */
+const BLOCKED_BY = 'SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))';
 
 t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) => {
   const scratch = await createScratch('postgres', 'race');
@@ -74,8 +73,9 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
       () => undefined,
       (e: { code?: string }) => e,
     );
+    const [{ admin }] = (await scratch.admin('SELECT pg_backend_pid() AS admin')) as [{ admin: number }];
     const pid = await waitFor(async () => {
-      const rows = await scratch.admin(WAITING_ON_SCRATCH, [scratch.name]);
+      const rows = await scratch.admin(BLOCKED_BY, [admin]);
       return rows[0]?.pid as number | undefined;
     });
     await scratch.admin('SELECT pg_cancel_backend($1)', [pid]);
@@ -98,8 +98,9 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
       () => undefined,
       (e: unknown) => e,
     );
+    const holder = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await waitFor(async () => {
-      const rows = await scratch.admin(WAITING_ON_SCRATCH, [scratch.name]);
+      const rows = await scratch.admin(BLOCKED_BY, [holder]);
       return rows.length > 0 ? true : undefined;
     });
     await writer.query('COMMIT');
