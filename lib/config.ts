@@ -23,6 +23,10 @@ export interface PoolOptions {
   order?: 'fifo' | 'lifo';
   /** Wipe all session state before a session is reused. Default false. */
   resetOnRelease?: boolean;
+  /** A session open longer than this is closed when it comes back, never mid-work. Default 0: no limit. */
+  maxLifetimeMillis?: number;
+  /** A session lent this many times is closed when it comes back. Default 0: no limit. */
+  maxUses?: number;
   /** Receives faults that sqlpin handled by dropping a session (a killed idle session, a failed reset). */
   onError?: (error: unknown) => void;
 }
@@ -38,12 +42,15 @@ export interface PoolConfig {
   readonly idleTimeoutMillis: number;
   readonly order: 'fifo' | 'lifo';
   readonly resetOnRelease: boolean;
+  readonly maxLifetimeMillis: number;
+  readonly maxUses: number;
   /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
   readonly report: ErrorReporter;
 }
 
 const KNOWN_KEYS = new Set([
   'url', 'dialect', 'connection', 'min', 'max', 'acquireTimeoutMillis', 'idleTimeoutMillis', 'order', 'resetOnRelease', 'onError',
+  'maxLifetimeMillis', 'maxUses',
 ]);
 
 const SCHEMES: Readonly<Record<string, Dialect>> = {
@@ -76,6 +83,8 @@ export function parsePoolOptions(options: unknown): PoolConfig {
     idleTimeoutMillis: integerOption(given, 'idleTimeoutMillis', 30_000, 0),
     order: choiceOption(given, 'order', ['fifo', 'lifo'] as const, 'fifo'),
     resetOnRelease: booleanOption(given, 'resetOnRelease', false),
+    maxLifetimeMillis: integerOption(given, 'maxLifetimeMillis', 0, 0),
+    maxUses: integerOption(given, 'maxUses', 0, 0),
     report: onError === undefined ? warn : (onError as ErrorReporter),
   };
 }

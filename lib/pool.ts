@@ -6,6 +6,7 @@ import { loadAdapter } from './dialects.js';
 import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionError, InvalidArgumentError, PoolClosedError, PoolTimeoutError } from './errors.js';
 import { describe } from './identifiers.js';
+import { Lifetimes } from './lifetime.js';
 import { Pin } from './pin.js';
 import { toStatement, type QueryInput } from './statement.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
@@ -55,6 +56,7 @@ export class Pool {
   readonly #pins = new AsyncLocalStorage<Pinned>();
   readonly #config: PoolConfig;
   readonly #report: ErrorReporter;
+  readonly #lifetimes: Lifetimes;
   #failures = 0;
   #lastFailure: Slot | undefined;
   #closed: Promise<void> | undefined;
@@ -64,6 +66,7 @@ export class Pool {
     this.#config = config;
     this.dialect = config.dialect;
     this.#report = config.report;
+    this.#lifetimes = new Lifetimes(config.maxLifetimeMillis, config.maxUses);
     this.#loading = adapter;
     // A failed load (a driver not installed) reaches every caller that awaits `#loading`.
     adapter.then(
@@ -202,7 +205,7 @@ export class Pool {
         if (this.#closed !== undefined) throw new PoolClosedError();
         throw new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure ?? error);
       }
-      if (slot.session?.isReusable()) return slot;
+      if (slot.session?.isReusable() && !this.#lifetimes.expired(slot.session)) return slot;
       await this.#sessions.destroy(slot);
       if (slot.session === undefined && slot.failureNumber! > failuresBefore) {
         throw new ConnectionError(`could not open a ${this.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
@@ -213,10 +216,16 @@ export class Pool {
   /**
    * The one place that decides release or destroy. A session goes back only
    * if it is reusable, out of any transaction, and (with `resetOnRelease`)
-   * freshly reset; any doubt destroys it.
+   * freshly reset; any doubt destroys it, and so does the end of its lifetime.
    */
   async #giveBack(slot: Slot): Promise<void> {
     const session = slot.session!;
+    // Judged between borrows, never during one: a session past its lifetime or uses is closed
+    // politely here, and closing it ends anything it still held.
+    if (this.#lifetimes.returned(session)) {
+      await this.#sessions.destroy(slot).catch(this.#report);
+      return;
+    }
     try {
       if (session.isReusable() && session.inTransaction()) await session.query('ROLLBACK');
       if (session.isReusable() && this.#config.resetOnRelease) await session.reset();
@@ -234,7 +243,9 @@ export class Pool {
   /** generic-pool's create: never rejects, because a rejection makes it retry in a tight loop while anyone waits. */
   async #open(): Promise<Slot> {
     try {
-      return { session: await (this.#adapter ?? (await this.#loading)).connect() };
+      const session = await (this.#adapter ?? (await this.#loading)).connect();
+      this.#lifetimes.opened(session);
+      return { session };
     } catch (failure) {
       this.#lastFailure = { failure, failureNumber: ++this.#failures };
       return this.#lastFailure;

@@ -18,6 +18,8 @@ t.test('defaults', async (t) => {
     idleTimeoutMillis: 30_000,
     order: 'fifo',
     resetOnRelease: false,
+    maxLifetimeMillis: 0,
+    maxUses: 0,
   });
   t.same(parsePoolOptions({ dialect: 'mysql' }).connection, {}, 'a dialect alone uses the driver defaults');
 });
@@ -46,6 +48,11 @@ t.test('bad options throw ConfigError at once', async (t) => {
     { url: 'mysql://h/db', resetOnRelease: 'yes' },
     { url: 'mysql://h/db', onError: 'log' },
     { url: 'mysql://h/db', maxConnections: 5 },
+    { url: 'mysql://h/db', maxLifetimeMillis: -1 },
+    { url: 'mysql://h/db', maxLifetimeMillis: 1.5 },
+    { url: 'mysql://h/db', maxLifetimeMillis: '30s' },
+    { url: 'mysql://h/db', maxUses: -3 },
+    { url: 'mysql://h/db', maxUses: Number.NaN },
   ];
   for (const options of bad) {
     t.throws(() => createPool(options as never), ConfigError, `rejects ${JSON.stringify(options)}`);

@@ -1,0 +1,3 @@
+import { lifetimeSuite } from '../shared/lifetime.js';
+
+lifetimeSuite('postgres');
