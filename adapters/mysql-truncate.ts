@@ -2,6 +2,8 @@ import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
 import { isClean, withReferencing } from '../lib/truncate-plan.js';
+import { causal, retryReads, type ClusterSession } from './galera.js';
+import { refuseReadOnlyMysql } from './read-only.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
 interface CatalogTable {
@@ -17,6 +19,7 @@ type Candidate = Omit<CatalogTable, 'autoIncrement'> & { readonly autoIncrement?
 interface ResolutionRow {
   readonly db: string | null;
   readonly fkc: number | string;
+  readonly ro: number | string | null;
   readonly schema: string | null;
   readonly name: string | null;
   readonly type: string | null;
@@ -33,14 +36,24 @@ interface ResolutionRow {
  * condemned and the pool destroys it. Tables already clean are left alone.
  */
 export async function truncateMysql(
-  session: AdapterSession,
+  session: ClusterSession,
   tables: readonly TableName[],
   options: TruncateConfig,
   quote: (part: string) => string,
+  onRetry: () => void,
 ): Promise<void> {
-  const { checks, named } = await resolve(session, tables);
-  const candidates = options.cascade ? await addReferencing(session, named) : named;
-  const emptied = await dirtyTables(session, candidates, options.restartIdentity, quote);
+  // Read-only steps: nothing is changed before they all succeed, so a deadlock among them is retried.
+  const { checks, readOnly, first, emptied } = await retryReads(
+    session,
+    async () => {
+      const { checks, readOnly, named } = await resolve(session, tables);
+      const candidates = options.cascade ? await addReferencing(session, named) : named;
+      return { checks, readOnly, first: named[0]!, emptied: await dirtyTables(session, candidates, options.restartIdentity, quote) };
+    },
+    onRetry,
+  );
+  // Refused on a read-only server even when every table is clean: the call was aimed at the wrong server.
+  if (readOnly) await refuseReadOnlyMysql(session, `${quote(first.schema)}.${quote(first.name)}`);
   if (emptied.length === 0) return;
 
   await session.query('SET FOREIGN_KEY_CHECKS = 0');
@@ -111,16 +124,20 @@ async function restoreChecks(session: AdapterSession, checks: number): Promise<v
  * join condition MariaDB cannot use them to look the tables up, and opens
  * every table on the server instead.
  */
-async function resolve(session: AdapterSession, tables: readonly TableName[]): Promise<{ checks: number; named: CatalogTable[] }> {
+async function resolve(session: ClusterSession, tables: readonly TableName[]): Promise<{ checks: number; readOnly: boolean; named: CatalogTable[] }> {
   const schemas = tables.map((table) => table.schema ?? null);
   const names = tables.map((table) => table.name);
+  // The first read of the call, made causal on Galera: the later ones see at least what it saw.
   const { rows } = await session.query<ResolutionRow>(
-    `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
+    causal(
+      session,
+      `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, @@read_only AS ro, NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
      UNION ALL
-     SELECT NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
+     SELECT NULL, NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
        FROM information_schema.TABLES t
       WHERE t.TABLE_SCHEMA IN (${schemas.map(() => 'COALESCE(?, DATABASE())').join(', ')})
         AND t.TABLE_NAME IN (${names.map(() => '?').join(', ')})`,
+    ),
     [...schemas, ...names],
   );
   const settings = rows.find((row) => row.name === null)!;
@@ -132,7 +149,7 @@ async function resolve(session: AdapterSession, tables: readonly TableName[]): P
     const found = toTable(row.schema!, row.name!, row.autoIncrement);
     named.set(keyOf(found), found);
   }
-  return { checks: Number(settings.fkc), named: [...named.values()] };
+  return { checks: Number(settings.fkc), readOnly: Number(settings.ro) === 1, named: [...named.values()] };
 }
 
 /**

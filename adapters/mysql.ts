@@ -3,6 +3,7 @@ import mysql from 'mysql2';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncateMysql } from './mysql-truncate.js';
+import { isGaleraNode, type ClusterSession } from './galera.js';
 import { closeWithin } from './close.js';
 
 // Server status flags from the OK packet (include/mysql_com.h).
@@ -10,8 +11,9 @@ const SERVER_STATUS_IN_TRANS = 0x0001;
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
 /** One mysql2 connection; the driver object never leaves this class. */
-class MysqlSession implements AdapterSession {
+class MysqlSession implements ClusterSession {
   readonly id: number;
+  galera = false;
   readonly #connection: mysql.Connection;
   #status = SERVER_STATUS_AUTOCOMMIT;
   #reusable = true;
@@ -129,6 +131,7 @@ const identifierRules: IdentifierRules = {
 
 /** The MySQL / MariaDB adapter on mysql2. */
 export function createMysqlAdapter(settings: AdapterSettings): Adapter {
+  let retriedReads = 0;
   const options: mysql.ConnectionOptions = {
     connectTimeout: settings.connectTimeoutMillis,
     ...(settings.url === undefined ? settings.connection : { uri: settings.url }),
@@ -148,8 +151,13 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
             reject(error);
             return;
           }
-          const session = new MysqlSession(connection, settings.report, sessionSetup(handshake?.serverVersion ?? ''));
-          session.prepare().then(
+          const serverVersion = handshake?.serverVersion ?? '';
+          const session = new MysqlSession(connection, settings.report, sessionSetup(serverVersion));
+          const setup = async () => {
+            await session.prepare();
+            session.galera = await isGaleraNode(session, serverVersion);
+          };
+          setup().then(
             () => resolve(session),
             (setupError: unknown) => {
               connection.destroy();
@@ -159,6 +167,11 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
         });
       });
     },
-    truncate: (session, tables, truncateOptions) => truncateMysql(session, tables, truncateOptions, quoteMysql),
+    get retriedReads() {
+      return retriedReads;
+    },
+    // The adapter only ever receives sessions it opened itself.
+    truncate: (session, tables, truncateOptions) =>
+      truncateMysql(session as MysqlSession, tables, truncateOptions, quoteMysql, () => retriedReads++),
   };
 }

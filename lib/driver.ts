@@ -57,6 +57,8 @@ export interface Adapter {
   quote(part: string): string;
   /** Opens a session; one whose setup fails after it opened is closed before the error is thrown. */
   connect(): Promise<AdapterSession>;
+  /** sqlpin's own read-only statements run again after a transient conflict (a Galera deadlock), since the pool opened. */
+  readonly retriedReads?: number;
   /** Empties validated tables on one pinned session, with the dialect's rules. */
   truncate(session: AdapterSession, tables: readonly TableName[], options: TruncateConfig): Promise<void>;
 }

@@ -98,3 +98,14 @@ export class TruncateInTransactionError extends SqlpinError {
     );
   }
 }
+
+/** The server refuses writes (a replica, a standby in recovery, `read_only`), so truncate did not start. Nothing was changed. */
+export class ReadOnlyServerError extends SqlpinError {
+  constructor(reason: string, cause?: unknown) {
+    super(
+      'ERR_READ_ONLY',
+      `cannot truncate: the server is read-only (${reason}). Nothing was changed. Send writes through a pool on the primary`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}

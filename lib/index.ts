@@ -23,4 +23,5 @@ export {
   TableNotFoundError,
   ForeignKeyTruncateError,
   TruncateInTransactionError,
+  ReadOnlyServerError,
 } from './errors.js';

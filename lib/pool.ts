@@ -34,6 +34,8 @@ export interface PoolStats {
   readonly pending: number;
   readonly min: number;
   readonly max: number;
+  /** sqlpin's own read-only statements run again after a deadlock (Galera), since the pool opened. */
+  readonly retriedReads: number;
 }
 
 /** The session a callback pinned, and the handle it was given. */
@@ -163,6 +165,7 @@ export class Pool {
       pending: sessions.pending,
       min: sessions.min,
       max: sessions.max,
+      retriedReads: this.#adapter?.retriedReads ?? 0,
     };
   }
 
