@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncatePostgres } from './postgres-truncate.js';
+import { refuseReadOnlyPostgres } from './read-only.js';
+import { PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
 import { closeWithin } from './close.js';
 
 /** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */
@@ -36,10 +38,24 @@ export class PostgresSession implements AdapterSession {
   readonly #waiting: PendingQuery[] = [];
   #busy = false;
   #reusable = true;
+  /** Whether sqlpin's own statements may be named; false behind a pooler, said or found. */
+  #naming: boolean | undefined;
+  readonly #foundProxy: () => void;
+  /** What the server reported at login and since (ParameterStatus). */
+  readonly parameters: ReadonlyMap<string, string>;
 
-  constructor(client: pg.Client, report: AdapterSettings['report']) {
+  constructor(
+    client: pg.Client,
+    report: AdapterSettings['report'],
+    parameters: ReadonlyMap<string, string>,
+    pooler: AdapterSettings['pooler'],
+    foundProxy: () => void,
+  ) {
     this.#client = client;
-    this.id = (client as unknown as { processID: number }).processID;
+    this.parameters = parameters;
+    this.#naming = pooler === undefined ? undefined : false;
+    this.#foundProxy = foundProxy;
+    this.id = announcedPid(client);
     // pg emits 'error' for faults outside a query (an idle backend terminated):
     // without a listener the process would crash; with one, the session is dropped and the fault reported.
     // A terminated backend raises two (the server's FATAL, then the closed socket): one fault, reported once.
@@ -63,12 +79,32 @@ export class PostgresSession implements AdapterSession {
    * them planning costs more than running, and a prepared plan is reused.
    */
   prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    if (this.#naming === undefined) {
+      return this.#answersDirectly().then((direct) => {
+        this.#naming = direct;
+        return this.prepared<Row>(text, params);
+      });
+    }
+    if (!this.#naming) return this.#run<Row>(text, params);
     let name = this.#prepared.get(text);
     if (name === undefined && this.#prepared.size < MAX_PREPARED) {
       name = `sqlpin_${this.#prepared.size + 1}`;
       this.#prepared.set(text, name);
     }
     return this.#run<Row>(name === undefined ? text : { name, text, values: params as unknown[] }, name === undefined ? params : undefined);
+  }
+
+  /**
+   * Named statements live on a server session; through a pooler the next
+   * statement may reach another one (26000 "does not exist", 42P05 "already
+   * exists"). A pooler announces a pid of its own at login, which the server
+   * contradicts: asked once per session, before the first named statement.
+   */
+  async #answersDirectly(): Promise<boolean> {
+    const { rows } = await this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined);
+    const direct = rows[0]?.pid === announcedPid(this.#client);
+    if (!direct) this.#foundProxy();
+    return direct;
   }
 
   #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined): Promise<QueryResult<Row>> {
@@ -86,7 +122,7 @@ export class PostgresSession implements AdapterSession {
    */
   #send(call: PendingQuery): void {
     this.#busy = true;
-    this.#client.query(call.query as string, call.params as unknown[], (error: Error | null, result: pg.QueryResult) => {
+    this.#client.query(call.query as string, call.params as unknown[], (error: Error | null, answer: pg.QueryResult | pg.QueryResult[]) => {
       const next = this.#waiting.shift();
       if (next === undefined) this.#busy = false;
       else this.#send(next);
@@ -94,7 +130,9 @@ export class PostgresSession implements AdapterSession {
         if (isFatal(error)) this.#reusable = false;
         call.reject(error);
       } else {
-        call.resolve({ rows: result.rows, rowCount: result.rowCount ?? 0 });
+        // Several statements in one text answer one result each: the last one is the answer.
+        const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+        call.resolve({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
       }
     });
   }
@@ -143,6 +181,11 @@ const identifierRules: IdentifierRules = { maxLength: 63, unit: 'bytes' };
 
 /** The PostgreSQL adapter on pg. */
 export function createPostgresAdapter(settings: AdapterSettings): Adapter {
+  let warned = false;
+  const foundProxy = () => {
+    if (settings.pooler === undefined && !warned) settings.report(proxyWarning());
+    warned = true;
+  };
   const options: pg.ClientConfig = {
     connectionTimeoutMillis: settings.connectTimeoutMillis,
     ...(settings.url === undefined ? settings.connection : { connectionString: settings.url }),
@@ -153,17 +196,27 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
     truncateCommitsImplicitly: false,
     placeholder: (index) => '$' + index,
     quote: quotePostgres,
+    ...(settings.pooler === undefined ? {} : { transactionPin: PIN_BY_TRANSACTION }),
     async connect() {
       const client = new pg.Client(options);
+      const parameters = new Map<string, string>();
+      // pg keeps no record of ParameterStatus; the connection emits each one, from login on.
+      (client as unknown as { connection: NodeJS.EventEmitter }).connection.on(
+        'parameterStatus',
+        (message: { parameterName: string; parameterValue: string }) => parameters.set(message.parameterName, message.parameterValue),
+      );
       try {
         await client.connect();
       } catch (error) {
         await client.end().catch(settings.report);
         throw error;
       }
-      return new PostgresSession(client, settings.report);
+      return new PostgresSession(client, settings.report, parameters, settings.pooler, foundProxy);
     },
     // The adapter only ever receives sessions it opened itself.
-    truncate: (session, tables, truncateOptions) => truncatePostgres(session as PostgresSession, tables, truncateOptions, quotePostgres),
+    truncate: (session, tables, truncateOptions) =>
+      refuseReadOnlyPostgres((session as PostgresSession).parameters, () =>
+        truncatePostgres(session as PostgresSession, tables, truncateOptions, quotePostgres),
+      ),
   };
 }

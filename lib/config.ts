@@ -23,6 +23,13 @@ export interface PoolOptions {
   order?: 'fifo' | 'lifo';
   /** Wipe all session state before a session is reused. Default false. */
   resetOnRelease?: boolean;
+  /**
+   * 'transaction': a transaction-pooling proxy (PgBouncer `pool_mode = transaction`)
+   * stands between sqlpin and PostgreSQL. No named prepared statements; each
+   * `withConnection` callback runs in a transaction, the only way such a proxy
+   * pins a server session, and leaves no session state behind. PostgreSQL only.
+   */
+  pooler?: 'transaction';
   /** A session open longer than this is closed when it comes back, never mid-work. Default 0: no limit. */
   maxLifetimeMillis?: number;
   /** A session lent this many times is closed when it comes back. Default 0: no limit. */
@@ -44,14 +51,18 @@ export interface PoolConfig {
   readonly resetOnRelease: boolean;
   readonly maxLifetimeMillis: number;
   readonly maxUses: number;
+  readonly pooler?: 'transaction';
   /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
   readonly report: ErrorReporter;
 }
 
 const KNOWN_KEYS = new Set([
   'url', 'dialect', 'connection', 'min', 'max', 'acquireTimeoutMillis', 'idleTimeoutMillis', 'order', 'resetOnRelease', 'onError',
-  'maxLifetimeMillis', 'maxUses',
+  'maxLifetimeMillis', 'maxUses', 'pooler',
 ]);
+
+/** The poolers each dialect can run behind; a transaction pooler exists for PostgreSQL only. */
+const POOLERS: Readonly<Record<Dialect, readonly 'transaction'[]>> = { mysql: [], postgres: ['transaction'] };
 
 const SCHEMES: Readonly<Record<string, Dialect>> = {
   'mysql:': 'mysql',
@@ -75,14 +86,22 @@ export function parsePoolOptions(options: unknown): PoolConfig {
   const onError = given.onError;
   if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('onError must be a function');
 
+  const where = target(given);
+  const resetOnRelease = booleanOption(given, 'resetOnRelease', false);
+  if (given.pooler !== undefined && POOLERS[where.dialect].length === 0) throw new ConfigError(`pooler is not supported with the ${where.dialect} dialect`);
+  const pooler = given.pooler === undefined ? undefined : choiceOption(given, 'pooler', POOLERS[where.dialect], 'transaction');
+  // The proxy hands the server session to other clients after each transaction: there is nothing of ours to reset.
+  if (pooler !== undefined && resetOnRelease) throw new ConfigError(`resetOnRelease cannot be used with pooler: '${pooler}'; state set inside a callback never outlives it there`);
+
   return {
-    ...target(given),
+    ...where,
     min,
     max,
     acquireTimeoutMillis: integerOption(given, 'acquireTimeoutMillis', 10_000, 1, LONGEST_TIMER_MILLIS),
     idleTimeoutMillis: integerOption(given, 'idleTimeoutMillis', 30_000, 0),
     order: choiceOption(given, 'order', ['fifo', 'lifo'] as const, 'fifo'),
-    resetOnRelease: booleanOption(given, 'resetOnRelease', false),
+    resetOnRelease,
+    ...(pooler === undefined ? {} : { pooler }),
     maxLifetimeMillis: integerOption(given, 'maxLifetimeMillis', 0, 0),
     maxUses: integerOption(given, 'maxUses', 0, 0),
     report: onError === undefined ? warn : (onError as ErrorReporter),

@@ -19,9 +19,9 @@ export class Connection {
     this.#pin = pin;
   }
 
-  /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL. */
+  /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL; behind a transaction pooler, the backend of this callback's transaction. */
   get sessionId(): number {
-    return this.#live().session.id;
+    return this.#live().id;
   }
 
   get dialect(): Dialect {

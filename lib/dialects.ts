@@ -27,6 +27,7 @@ export async function loadAdapter(config: PoolConfig): Promise<Adapter> {
   return factory({
     ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),
     connectTimeoutMillis: config.acquireTimeoutMillis,
+    ...(config.pooler === undefined ? {} : { pooler: config.pooler }),
     report: config.report,
   });
 }

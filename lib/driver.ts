@@ -34,6 +34,19 @@ export interface TruncateConfig {
   readonly restartIdentity: boolean;
 }
 
+/**
+ * Statements that pin one server session behind a transaction-pooling proxy,
+ * which keeps a client on one server session only while a transaction is open.
+ */
+export interface TransactionPin {
+  /** Opens the transaction; its last statement answers the server session's id as `id`. */
+  readonly begin: string;
+  /** Undoes the session state a callback may have set (SET, temporary tables, advisory locks...), then commits. */
+  readonly commit: string;
+  /** The same undoing after a failure, whatever state the transaction is in, then rolls back. */
+  readonly rollback: string;
+}
+
 /** Reports a fault that is handled (the session is dropped) but must not go unseen. */
 export type ErrorReporter = (error: unknown) => void;
 
@@ -57,6 +70,8 @@ export interface Adapter {
   quote(part: string): string;
   /** Opens a session; one whose setup fails after it opened is closed before the error is thrown. */
   connect(): Promise<AdapterSession>;
+  /** How to pin a server session behind a transaction pooler, where the dialect has such poolers. */
+  readonly transactionPin?: TransactionPin;
   /** sqlpin's own read-only statements run again after a transient conflict (a Galera deadlock), since the pool opened. */
   readonly retriedReads?: number;
   /** Empties validated tables on one pinned session, with the dialect's rules. */
@@ -71,5 +86,7 @@ export interface AdapterSettings {
   readonly connection?: Readonly<Record<string, unknown>>;
   /** Upper bound for opening one session, so a stalled connect cannot hold a pool slot forever. */
   readonly connectTimeoutMillis: number;
+  /** A transaction-pooling proxy stands in front of the server: no named prepared statements. */
+  readonly pooler?: 'transaction';
   readonly report: ErrorReporter;
 }

@@ -10,12 +10,15 @@ export class Pin {
   live = true;
   /** Open transaction levels: 0 outside, 1 in BEGIN, 2+ in savepoints. */
   depth = 0;
+  /** The server session's id; behind a transaction pooler, that of the transaction the pin runs in. */
+  id: number;
   readonly session: AdapterSession;
   readonly adapter: Adapter;
   readonly report: ErrorReporter;
 
   constructor(session: AdapterSession, adapter: Adapter, report: ErrorReporter) {
     this.session = session;
+    this.id = session.id;
     this.adapter = adapter;
     this.report = report;
   }

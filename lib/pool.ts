@@ -8,6 +8,7 @@ import { ConnectionError, InvalidArgumentError, PoolClosedError, PoolTimeoutErro
 import { describe } from './identifiers.js';
 import { Lifetimes } from './lifetime.js';
 import { Pin } from './pin.js';
+import { pinByTransaction } from './pooler.js';
 import { toStatement, type QueryInput } from './statement.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
 
@@ -127,8 +128,9 @@ export class Pool {
     return this.#borrow(async (session, adapter) => {
       const pin = new Pin(session, adapter, this.#report);
       const handle = new Connection(pin);
+      const run = () => this.#pins.run({ pin, handle }, () => fn(handle));
       try {
-        return await this.#pins.run({ pin, handle }, () => fn(handle));
+        return await (this.#config.pooler === undefined ? run() : pinByTransaction(pin, adapter.transactionPin!, run));
       } finally {
         pin.live = false;
       }
@@ -138,6 +140,8 @@ export class Pool {
   /** BEGIN..COMMIT on one session, ROLLBACK on throw; inside another transaction it nests as a SAVEPOINT. */
   async transaction<T>(fn: (tx: Connection) => Promise<T> | T): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
+    // Behind a transaction pooler a fresh pin is already a transaction, with the same commit and rollback.
+    if (this.#config.pooler !== undefined && !this.#pins.getStore()?.pin.live) return this.withConnection(fn);
     return this.withConnection((conn) => conn.transaction(fn));
   }
 

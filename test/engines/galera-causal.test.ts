@@ -25,7 +25,7 @@ t.test('galera', async (t) => {
   const [admin1] = admins;
   await admin1!.query('CREATE DATABASE scale');
   await admin1!.query('USE scale');
-  for (const admin of admins) await until(async () => (await admin.query("SHOW DATABASES LIKE 'scale'"))[0].length === 1, 10_000).then(() => admin.query('USE scale'));
+  for (const admin of admins) await until(async () => (await admin.query<mysql.RowDataPacket[]>("SHOW DATABASES LIKE 'scale'"))[0].length === 1, 10_000).then(() => admin.query('USE scale'));
   await admin1!.query('CREATE TABLE parent (id INT AUTO_INCREMENT PRIMARY KEY, v INT)');
   await admin1!.query('CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id))');
   await admin1!.query("CREATE TABLE burst (id INT AUTO_INCREMENT PRIMARY KEY, v INT, pad CHAR(50))");

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import type { TransactionPin } from '../lib/driver.js';
+
+/**
+ * Session state a pinned callback may leave on a server session, undone
+ * inside its transaction: after COMMIT the proxy may hand the server session
+ * to another client, so nothing can be sent on it afterwards. This is DISCARD
+ * ALL (which cannot run in a transaction) statement by statement.
+ */
+const UNDO_SESSION_STATE =
+  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; ' +
+  'SELECT pg_advisory_unlock_all(); DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP';
+
+/**
+ * PostgreSQL behind a transaction pooler. The savepoint lets a failed callback's
+ * transaction be rolled back to its start, where the undoing can run, whatever
+ * error aborted it; session-level advisory locks survive a ROLLBACK otherwise.
+ */
+export const PIN_BY_TRANSACTION: TransactionPin = {
+  begin: 'BEGIN; SAVEPOINT sqlpin_pin; SELECT pg_backend_pid() AS id',
+  commit: `${UNDO_SESSION_STATE}; COMMIT`,
+  rollback: `ROLLBACK TO SAVEPOINT sqlpin_pin; ${UNDO_SESSION_STATE}; ROLLBACK`,
+};
+
+/** The process id the server (or a proxy) announced at login (BackendKeyData). */
+export function announcedPid(client: pg.Client): number {
+  return (client as unknown as { processID: number }).processID;
+}
+
+/** Said once per pool when a session turns out to come through a pooler that the options did not mention. */
+export function proxyWarning(): Error {
+  return new Error(
+    'sqlpin: PostgreSQL sessions come through a connection pooler (the backend pid differs from the one announced at login). ' +
+      "sqlpin's own statements are no longer prepared by name on them. If the pooler runs pool_mode = transaction (PgBouncer), " +
+      "create the pool with pooler: 'transaction': otherwise work in one withConnection may run on several server sessions and session state leaks to other clients.",
+  );
+}

@@ -1,0 +1,43 @@
+import type { TransactionPin } from './driver.js';
+import type { Pin } from './pin.js';
+
+/**
+ * Behind a transaction-pooling proxy (`pooler: 'transaction'`) a client keeps
+ * one server session only while a transaction is open, so a pinned callback
+ * runs inside one: BEGIN first, and at the end the session state the callback
+ * set is undone before COMMIT (or ROLLBACK after a throw), because the next
+ * client of the proxy gets that server session. Nested `transaction` calls
+ * become savepoints. The pin's id is the backend of this transaction.
+ */
+export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, body: () => Promise<T> | T): Promise<T> {
+  const { rows } = await pin.session.query<{ id: number | string }>(statements.begin);
+  pin.id = Number(rows[0]!.id);
+  pin.depth = 1;
+  let result: T;
+  try {
+    result = await body();
+  } catch (error) {
+    pin.depth = 0;
+    await undo(pin, statements);
+    throw error;
+  }
+  pin.depth = 0;
+  try {
+    await pin.session.query(statements.commit);
+  } catch (error) {
+    // Typically a transaction the server had aborted: the callback's work is lost, and the caller hears why.
+    await undo(pin, statements);
+    throw error;
+  }
+  return result;
+}
+
+/** Rolls back and undoes session state; if even that fails, the session's state is unknown and it is destroyed. */
+async function undo(pin: Pin, statements: TransactionPin): Promise<void> {
+  try {
+    await pin.session.query(statements.rollback);
+  } catch (error) {
+    pin.session.condemn();
+    pin.report(error);
+  }
+}
