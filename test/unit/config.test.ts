@@ -24,6 +24,12 @@ t.test('defaults', async (t) => {
   t.same(parsePoolOptions({ dialect: 'mysql' }).connection, {}, 'a dialect alone uses the driver defaults');
 });
 
+t.test("pooler: 'transaction' is accepted for PostgreSQL", async (t) => {
+  t.equal(parsePoolOptions({ url: 'postgres://h/db', pooler: 'transaction' }).pooler, 'transaction');
+  t.throws(() => createPool({ url: 'postgres://h/db', pooler: 'transaction', resetOnRelease: true }), { code: 'ERR_CONFIG', message: /resetOnRelease/ });
+  t.throws(() => createPool({ url: 'mysql://h/db', pooler: 'transaction' } as never), { code: 'ERR_CONFIG', message: /mysql/ });
+});
+
 t.test('bad options throw ConfigError at once', async (t) => {
   const bad: unknown[] = [
     undefined,
@@ -53,6 +59,10 @@ t.test('bad options throw ConfigError at once', async (t) => {
     { url: 'mysql://h/db', maxLifetimeMillis: '30s' },
     { url: 'mysql://h/db', maxUses: -3 },
     { url: 'mysql://h/db', maxUses: Number.NaN },
+    { url: 'mysql://h/db', pooler: 'transaction' },
+    { url: 'postgres://h/db', pooler: 'session' },
+    { url: 'postgres://h/db', pooler: true },
+    { url: 'postgres://h/db', pooler: 'transaction', resetOnRelease: true },
   ];
   for (const options of bad) {
     t.throws(() => createPool(options as never), ConfigError, `rejects ${JSON.stringify(options)}`);

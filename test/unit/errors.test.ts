@@ -12,6 +12,7 @@ const codes: Record<string, string> = {
   TableNotFoundError: 'ERR_TABLE_NOT_FOUND',
   ForeignKeyTruncateError: 'ERR_FOREIGN_KEY_TRUNCATE',
   TruncateInTransactionError: 'ERR_TRUNCATE_IN_TRANSACTION',
+  ReadOnlyServerError: 'ERR_READ_ONLY',
 };
 
 const samples: sqlpin.SqlpinError[] = [
@@ -25,6 +26,7 @@ const samples: sqlpin.SqlpinError[] = [
   new sqlpin.TableNotFoundError('public.nope'),
   new sqlpin.ForeignKeyTruncateError(['public.parent'], ['public.child']),
   new sqlpin.TruncateInTransactionError(),
+  new sqlpin.ReadOnlyServerError('a standby in recovery'),
 ];
 
 t.test('every error class is exported, extends SqlpinError and has its stable code', async (t) => {
