@@ -13,8 +13,6 @@ import { until } from '../helpers/pools.js';
 const REPETITIONS = 5;
 const BURST_ROWS = 50_000;
 
-t.setTimeout(600_000);
-
 t.test('galera', async (t) => {
   const galera = await startGalera();
   t.teardown(() => galera.stop());

@@ -15,8 +15,6 @@ import { PGBOUNCER_POOL_SIZE, startPgBouncer } from './pgbouncer.js';
 const CALLERS = 8;
 const OPERATIONS = 40;
 
-t.setTimeout(300_000);
-
 /** What one run of the workload saw. */
 interface Tally {
   operations: number;

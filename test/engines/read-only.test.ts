@@ -11,8 +11,6 @@ import { startPostgresReplica } from './postgres-replica.js';
  * anything that could half-work is sent, and nothing changes anywhere. Each
  * replica gets a pool of its own; sqlpin never routes.
  */
-t.setTimeout(300_000);
-
 t.test('mariadb primary and replica', async (t) => {
   const pair = await startMariadbReplica();
   t.teardown(() => pair.stop());
