@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { TransactionPin } from '../lib/driver.js';
 
 /**
@@ -23,7 +22,7 @@ export const PIN_BY_TRANSACTION: TransactionPin = {
 };
 
 /** The process id the server (or a proxy) announced at login (BackendKeyData). */
-export function announcedPid(client: pg.Client): number {
+export function announcedPid(client: object): number {
   return (client as unknown as { processID: number }).processID;
 }
 
