@@ -12,22 +12,26 @@ import type { AdapterSession } from '../lib/driver.js';
  * the call sees at least that.
  */
 
-/** A MySQL-family session that knows whether it talks to a Galera node. */
+/** A MySQL-family session that learns whether it talks to a Galera node. */
 export interface ClusterSession extends AdapterSession {
-  /** True when the server is a Galera node with replication on (`@@wsrep_on`), read at connect. */
-  readonly galera: boolean;
+  /** From the handshake: MariaDB always has `wsrep_on` (OFF without a cluster); MySQL has no such variable. */
+  readonly mariadb: boolean;
+  /**
+   * Whether the server is a Galera node with replication on (`@@wsrep_on`);
+   * undefined until sqlpin's first read on the session reported it, beside
+   * what that read asks anyway: nothing extra is sent on one server.
+   */
+  galera: boolean | undefined;
 }
 
-/** MariaDB always has `wsrep_on` (OFF without a cluster); MySQL has no such variable and no Galera of its own. */
-export async function isGaleraNode(session: AdapterSession, serverVersion: string): Promise<boolean> {
-  if (!/mariadb/i.test(serverVersion)) return false;
-  const { rows } = await session.query<{ wsrep: number | string }>('SELECT @@wsrep_on AS wsrep');
-  return Number(rows[0]?.wsrep) === 1;
+/** The expression that reports `wsrep_on` in sqlpin's first read. */
+export function wsrepOn(session: ClusterSession): string {
+  return session.mariadb ? '@@wsrep_on' : '0';
 }
 
 /** The text of a read that must see every commit the cluster made before it; unchanged on one server. */
 export function causal(session: ClusterSession, text: string): string {
-  return session.galera ? `SET STATEMENT wsrep_sync_wait = 1 FOR ${text}` : text;
+  return session.galera === true ? `SET STATEMENT wsrep_sync_wait = 1 FOR ${text}` : text;
 }
 
 /** ER_LOCK_DEADLOCK: on Galera also a certification conflict, or a read aborted by a replicated DDL. */

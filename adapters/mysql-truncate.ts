@@ -2,7 +2,7 @@ import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
 import { TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
 import { isClean, withReferencing } from '../lib/truncate-plan.js';
-import { causal, retryReads, type ClusterSession } from './galera.js';
+import { causal, retryReads, wsrepOn, type ClusterSession } from './galera.js';
 import { refuseReadOnlyMysql } from './read-only.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
@@ -20,6 +20,7 @@ interface ResolutionRow {
   readonly db: string | null;
   readonly fkc: number | string;
   readonly ro: number | string | null;
+  readonly wsrep: number | string | null;
   readonly schema: string | null;
   readonly name: string | null;
   readonly type: string | null;
@@ -131,9 +132,10 @@ async function resolve(session: ClusterSession, tables: readonly TableName[]): P
   const { rows } = await session.query<ResolutionRow>(
     causal(
       session,
-      `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, @@read_only AS ro, NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
+      `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, @@read_only AS ro, ${wsrepOn(session)} AS wsrep,
+             NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
      UNION ALL
-     SELECT NULL, NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
+     SELECT NULL, NULL, NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
        FROM information_schema.TABLES t
       WHERE t.TABLE_SCHEMA IN (${schemas.map(() => 'COALESCE(?, DATABASE())').join(', ')})
         AND t.TABLE_NAME IN (${names.map(() => '?').join(', ')})`,
@@ -141,6 +143,11 @@ async function resolve(session: ClusterSession, tables: readonly TableName[]): P
     [...schemas, ...names],
   );
   const settings = rows.find((row) => row.name === null)!;
+  if (session.galera === undefined) {
+    session.galera = Number(settings.wsrep) === 1;
+    // Found on this first read, which was not causal yet: once per session on a Galera node, it is asked again.
+    if (session.galera) return resolve(session, tables);
+  }
   const named = new Map<string, CatalogTable>();
   for (const table of tables) {
     const schema = table.schema ?? settings.db;

@@ -3,7 +3,7 @@ import mysql from 'mysql2';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncateMysql } from './mysql-truncate.js';
-import { isGaleraNode, type ClusterSession } from './galera.js';
+import type { ClusterSession } from './galera.js';
 import { closeWithin } from './close.js';
 
 // Server status flags from the OK packet (include/mysql_com.h).
@@ -13,7 +13,8 @@ const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 /** One mysql2 connection; the driver object never leaves this class. */
 class MysqlSession implements ClusterSession {
   readonly id: number;
-  galera = false;
+  readonly mariadb: boolean;
+  galera: boolean | undefined;
   readonly #connection: mysql.Connection;
   #status = SERVER_STATUS_AUTOCOMMIT;
   #reusable = true;
@@ -21,9 +22,10 @@ class MysqlSession implements ClusterSession {
   /** Run after login and after every reset; see `sessionSetup`. */
   readonly #setup: string | undefined;
 
-  constructor(connection: mysql.Connection, report: AdapterSettings['report'], setup: string | undefined) {
+  constructor(connection: mysql.Connection, report: AdapterSettings['report'], serverVersion: string) {
     this.#connection = connection;
-    this.#setup = setup;
+    this.mariadb = /mariadb/i.test(serverVersion);
+    this.#setup = sessionSetup(serverVersion);
     this.id = connection.threadId ?? 0;
     // The driver emits 'error' only for faults no pending command took (an idle
     // session killed by the server): the session is dead, and the fault is reported.
@@ -151,13 +153,8 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
             reject(error);
             return;
           }
-          const serverVersion = handshake?.serverVersion ?? '';
-          const session = new MysqlSession(connection, settings.report, sessionSetup(serverVersion));
-          const setup = async () => {
-            await session.prepare();
-            session.galera = await isGaleraNode(session, serverVersion);
-          };
-          setup().then(
+          const session = new MysqlSession(connection, settings.report, handshake?.serverVersion ?? '');
+          session.prepare().then(
             () => resolve(session),
             (setupError: unknown) => {
               connection.destroy();
