@@ -9,6 +9,8 @@ import type { AdapterSession } from './driver.js';
 export class Lifetimes {
   readonly #maxLifetimeMillis: number;
   readonly #maxUses: number;
+  /** Both limits off: nothing is recorded or looked up, on any path. */
+  readonly #off: boolean;
   /** When each session opened and how often it was lent; dropped with the session. */
   readonly #records = new WeakMap<AdapterSession, { readonly opened: number; uses: number }>();
 
@@ -16,15 +18,17 @@ export class Lifetimes {
   constructor(maxLifetimeMillis: number, maxUses: number) {
     this.#maxLifetimeMillis = maxLifetimeMillis;
     this.#maxUses = maxUses;
+    this.#off = maxLifetimeMillis === 0 && maxUses === 0;
   }
 
   /** Records a session that just opened. */
   opened(session: AdapterSession): void {
-    if (this.#maxLifetimeMillis > 0 || this.#maxUses > 0) this.#records.set(session, { opened: Date.now(), uses: 0 });
+    if (!this.#off) this.#records.set(session, { opened: Date.now(), uses: 0 });
   }
 
   /** Counts one borrow that has ended; true when the session has served its time. */
   returned(session: AdapterSession): boolean {
+    if (this.#off) return false;
     const record = this.#records.get(session);
     if (record === undefined) return false;
     record.uses += 1;
@@ -33,6 +37,7 @@ export class Lifetimes {
 
   /** True for an idle session whose lifetime ended while it waited in the pool. */
   expired(session: AdapterSession): boolean {
+    if (this.#maxLifetimeMillis === 0) return false;
     const record = this.#records.get(session);
     return record !== undefined && this.#tooOld(record);
   }
