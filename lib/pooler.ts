@@ -34,6 +34,8 @@ export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, 
 
 /** Rolls back and undoes session state; if even that fails, the session's state is unknown and it is destroyed. */
 async function undo(pin: Pin, statements: TransactionPin): Promise<void> {
+  // A broken session is destroyed on release, which ends its transaction on the server.
+  if (!pin.session.isReusable()) return;
   try {
     await pin.session.query(statements.rollback);
   } catch (error) {
