@@ -30,7 +30,7 @@ export function announcedPid(client: object): number {
 export function proxyWarning(): Error {
   return new Error(
     'sqlpin: PostgreSQL sessions come through a connection pooler (the backend pid differs from the one announced at login). ' +
-      "sqlpin's own statements are no longer prepared by name on them. If the pooler runs pool_mode = transaction (PgBouncer), " +
+      "sqlpin does not prepare its own statements by name on them. If the pooler runs pool_mode = transaction (PgBouncer), " +
       "create the pool with pooler: 'transaction': otherwise work in one withConnection may run on several server sessions and session state leaks to other clients.",
   );
 }

@@ -38,9 +38,8 @@ export class PostgresSession implements AdapterSession {
   readonly #waiting: PendingQuery[] = [];
   #busy = false;
   #reusable = true;
-  /** Whether sqlpin's own statements may be named; false behind a pooler, said or found. */
-  #naming: boolean | undefined;
-  readonly #foundProxy: () => void;
+  /** Whether sqlpin's own statements may be named: not behind a pooler, said or found. */
+  readonly #naming: boolean;
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ReadonlyMap<string, string>;
 
@@ -48,13 +47,11 @@ export class PostgresSession implements AdapterSession {
     client: pg.Client,
     report: AdapterSettings['report'],
     parameters: ReadonlyMap<string, string>,
-    pooler: AdapterSettings['pooler'],
-    foundProxy: () => void,
+    naming: boolean,
   ) {
     this.#client = client;
     this.parameters = parameters;
-    this.#naming = pooler === undefined ? undefined : false;
-    this.#foundProxy = foundProxy;
+    this.#naming = naming;
     this.id = announcedPid(client);
     // pg emits 'error' for faults outside a query (an idle backend terminated):
     // without a listener the process would crash; with one, the session is dropped and the fault reported.
@@ -79,12 +76,6 @@ export class PostgresSession implements AdapterSession {
    * them planning costs more than running, and a prepared plan is reused.
    */
   prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-    if (this.#naming === undefined) {
-      return this.#answersDirectly().then((direct) => {
-        this.#naming = direct;
-        return this.prepared<Row>(text, params);
-      });
-    }
     if (!this.#naming) return this.#run<Row>(text, params);
     let name = this.#prepared.get(text);
     if (name === undefined && this.#prepared.size < MAX_PREPARED) {
@@ -92,19 +83,6 @@ export class PostgresSession implements AdapterSession {
       this.#prepared.set(text, name);
     }
     return this.#run<Row>(name === undefined ? text : { name, text, values: params as unknown[] }, name === undefined ? params : undefined);
-  }
-
-  /**
-   * Named statements live on a server session; through a pooler the next
-   * statement may reach another one (26000 "does not exist", 42P05 "already
-   * exists"). A pooler announces a pid of its own at login, which the server
-   * contradicts: asked once per session, before the first named statement.
-   */
-  async #answersDirectly(): Promise<boolean> {
-    const { rows } = await this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined);
-    const direct = rows[0]?.pid === announcedPid(this.#client);
-    if (!direct) this.#foundProxy();
-    return direct;
   }
 
   #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined): Promise<QueryResult<Row>> {
@@ -181,10 +159,21 @@ const identifierRules: IdentifierRules = { maxLength: 63, unit: 'bytes' };
 
 /** The PostgreSQL adapter on pg. */
 export function createPostgresAdapter(settings: AdapterSettings): Adapter {
-  let warned = false;
-  const foundProxy = () => {
-    if (settings.pooler === undefined && !warned) settings.report(proxyWarning());
-    warned = true;
+  /**
+   * Whether sessions reach PostgreSQL itself, asked of the first sessions a pool
+   * opens: named statements live on a server session, and through a pooler the
+   * next statement may reach another one (26000 "does not exist", 42P05
+   * "already exists"). A pooler announces a pid of its own at login, which the
+   * server contradicts. Undefined until known; said once when it is a pooler.
+   */
+  let direct: boolean | undefined = settings.pooler === undefined ? undefined : false;
+  const reachesServer = async (client: pg.Client): Promise<boolean> => {
+    if (direct !== undefined) return direct;
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const answer = rows[0]?.pid === announcedPid(client);
+    if (direct === undefined && !answer) settings.report(proxyWarning());
+    direct ??= answer;
+    return direct;
   };
   const options: pg.ClientConfig = {
     connectionTimeoutMillis: settings.connectTimeoutMillis,
@@ -205,13 +194,15 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
         'parameterStatus',
         (message: { parameterName: string; parameterValue: string }) => parameters.set(message.parameterName, message.parameterValue),
       );
+      let naming: boolean;
       try {
         await client.connect();
+        naming = await reachesServer(client);
       } catch (error) {
         await client.end().catch(settings.report);
         throw error;
       }
-      return new PostgresSession(client, settings.report, parameters, settings.pooler, foundProxy);
+      return new PostgresSession(client, settings.report, parameters, naming);
     },
     // The adapter only ever receives sessions it opened itself.
     truncate: (session, tables, truncateOptions) =>
