@@ -125,7 +125,10 @@ async function restoreChecks(session: AdapterSession, checks: number): Promise<v
  * join condition MariaDB cannot use them to look the tables up, and opens
  * every table on the server instead.
  */
-async function resolve(session: ClusterSession, tables: readonly TableName[]): Promise<{ checks: number; readOnly: boolean; named: CatalogTable[] }> {
+async function resolve(
+  session: ClusterSession,
+  tables: readonly TableName[],
+): Promise<{ checks: number; readOnly: boolean; named: CatalogTable[] }> {
   const schemas = tables.map((table) => table.schema ?? null);
   const names = tables.map((table) => table.name);
   // The first read of the call, made causal on Galera: the later ones see at least what it saw.

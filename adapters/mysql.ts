@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
-import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
+import type { Adapter, AdapterSettings, QueryResult } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncateMysql } from './mysql-truncate.js';
 import type { ClusterSession } from './galera.js';

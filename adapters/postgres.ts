@@ -3,7 +3,7 @@ import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../l
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
-import { PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
+import { NamingCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
 import { closeWithin } from './close.js';
 
 /** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */
@@ -38,17 +38,12 @@ export class PostgresSession implements AdapterSession {
   readonly #waiting: PendingQuery[] = [];
   #busy = false;
   #reusable = true;
-  /** Whether sqlpin's own statements may be named: not behind a pooler, said or found. */
-  readonly #naming: boolean;
+  /** Whether sqlpin's own statements may be named: not behind a pooler, said or found. Asked before the first. */
+  readonly #naming: NamingCheck;
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ReadonlyMap<string, string>;
 
-  constructor(
-    client: pg.Client,
-    report: AdapterSettings['report'],
-    parameters: ReadonlyMap<string, string>,
-    naming: boolean,
-  ) {
+  constructor(client: pg.Client, report: AdapterSettings['report'], parameters: ReadonlyMap<string, string>, naming: NamingCheck) {
     this.#client = client;
     this.parameters = parameters;
     this.#naming = naming;
@@ -76,7 +71,12 @@ export class PostgresSession implements AdapterSession {
    * them planning costs more than running, and a prepared plan is reused.
    */
   prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-    if (!this.#naming) return this.#run<Row>(text, params);
+    const naming = this.#naming.known;
+    if (naming === undefined) {
+      const backend = () => this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined).then(({ rows }) => rows[0]?.pid);
+      return this.#naming.ask(this.id, backend).then(() => this.prepared<Row>(text, params));
+    }
+    if (!naming) return this.#run<Row>(text, params);
     let name = this.#prepared.get(text);
     if (name === undefined && this.#prepared.size < MAX_PREPARED) {
       name = `sqlpin_${this.#prepared.size + 1}`;
@@ -159,26 +159,11 @@ const identifierRules: IdentifierRules = { maxLength: 63, unit: 'bytes' };
 
 /** The PostgreSQL adapter on pg. */
 export function createPostgresAdapter(settings: AdapterSettings): Adapter {
-  /**
-   * Whether sessions reach PostgreSQL itself, asked of the first sessions a pool
-   * opens: named statements live on a server session, and through a pooler the
-   * next statement may reach another one (26000 "does not exist", 42P05
-   * "already exists"). A pooler announces a pid of its own at login, which the
-   * server contradicts. Undefined until known; said once when it is a pooler.
-   */
-  let direct: boolean | undefined = settings.pooler === undefined ? undefined : false;
-  const reachesServer = async (client: pg.Client): Promise<boolean> => {
-    if (direct !== undefined) return direct;
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    const answer = rows[0]?.pid === announcedPid(client);
-    if (direct === undefined && !answer) settings.report(proxyWarning());
-    direct ??= answer;
-    return direct;
-  };
   const options: pg.ClientConfig = {
     connectionTimeoutMillis: settings.connectTimeoutMillis,
     ...(settings.url === undefined ? settings.connection : { connectionString: settings.url }),
   };
+  const naming = new NamingCheck(settings.pooler === undefined ? undefined : false, () => settings.report(proxyWarning()));
   return {
     dialect: 'postgres',
     identifierRules,
@@ -194,10 +179,8 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
         'parameterStatus',
         (message: { parameterName: string; parameterValue: string }) => parameters.set(message.parameterName, message.parameterValue),
       );
-      let naming: boolean;
       try {
         await client.connect();
-        naming = await reachesServer(client);
       } catch (error) {
         await client.end().catch(settings.report);
         throw error;

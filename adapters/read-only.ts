@@ -44,9 +44,11 @@ export async function refuseReadOnlyPostgres(parameters: ServerParameters, trunc
     await truncate();
   } catch (error) {
     if ((error as { code?: unknown }).code !== POSTGRES_READ_ONLY) throw error;
-    if (parameters.get('default_transaction_read_only') === 'on') throw new ReadOnlyServerError('default_transaction_read_only is on', error);
+    if (parameters.get('default_transaction_read_only') === 'on')
+      throw new ReadOnlyServerError('default_transaction_read_only is on', error);
     // PostgreSQL 13 does not report in_hot_standby: there the server cannot be told from a READ ONLY transaction.
-    if (parameters.get('in_hot_standby') === undefined) throw new ReadOnlyServerError('a standby in recovery, or a READ ONLY transaction', error);
+    if (parameters.get('in_hot_standby') === undefined)
+      throw new ReadOnlyServerError('a standby in recovery, or a READ ONLY transaction', error);
     // The server is writable: the caller's own transaction is READ ONLY, and the server's error says so.
     throw error;
   }

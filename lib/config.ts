@@ -88,10 +88,14 @@ export function parsePoolOptions(options: unknown): PoolConfig {
 
   const where = target(given);
   const resetOnRelease = booleanOption(given, 'resetOnRelease', false);
-  if (given.pooler !== undefined && POOLERS[where.dialect].length === 0) throw new ConfigError(`pooler is not supported with the ${where.dialect} dialect`);
+  if (given.pooler !== undefined && POOLERS[where.dialect].length === 0) {
+    throw new ConfigError(`pooler is not supported with the ${where.dialect} dialect`);
+  }
   const pooler = given.pooler === undefined ? undefined : choiceOption(given, 'pooler', POOLERS[where.dialect], 'transaction');
   // The proxy hands the server session to other clients after each transaction: there is nothing of ours to reset.
-  if (pooler !== undefined && resetOnRelease) throw new ConfigError(`resetOnRelease cannot be used with pooler: '${pooler}'; state set inside a callback never outlives it there`);
+  if (pooler !== undefined && resetOnRelease) {
+    throw new ConfigError(`resetOnRelease cannot be used with pooler: '${pooler}'; state set inside a callback never outlives it there`);
+  }
 
   return {
     ...where,

@@ -23,13 +23,19 @@ t.test('galera', async (t) => {
   const [admin1] = admins;
   await admin1!.query('CREATE DATABASE scale');
   await admin1!.query('USE scale');
-  for (const admin of admins) await until(async () => (await admin.query<mysql.RowDataPacket[]>("SHOW DATABASES LIKE 'scale'"))[0].length === 1, 10_000).then(() => admin.query('USE scale'));
+  for (const admin of admins)
+    await until(async () => (await admin.query<mysql.RowDataPacket[]>("SHOW DATABASES LIKE 'scale'"))[0].length === 1, 10_000).then(() =>
+      admin.query('USE scale'),
+    );
   await admin1!.query('CREATE TABLE parent (id INT AUTO_INCREMENT PRIMARY KEY, v INT)');
-  await admin1!.query('CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id))');
-  await admin1!.query("CREATE TABLE burst (id INT AUTO_INCREMENT PRIMARY KEY, v INT, pad CHAR(50))");
+  await admin1!.query(
+    'CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id))',
+  );
+  await admin1!.query('CREATE TABLE burst (id INT AUTO_INCREMENT PRIMARY KEY, v INT, pad CHAR(50))');
   await admin1!.query('CREATE TABLE counter (id INT PRIMARY KEY, v INT)');
   await admin1!.query('INSERT INTO counter VALUES (1, 0)');
-  const count = async (node: number, table: string) => Number((await admins[node]!.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0][0]!.n);
+  const count = async (node: number, table: string) =>
+    Number((await admins[node]!.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0][0]!.n);
   /** Every node has applied everything committed so far: a causal read on each. */
   const settled = async () => {
     for (const admin of admins) await admin.query('SET STATEMENT wsrep_sync_wait = 1 FOR SELECT 1 FROM parent LIMIT 1');
@@ -81,7 +87,14 @@ t.test('galera', async (t) => {
       await admins[1]!.query('INSERT INTO child (parent_id) VALUES (?)', [rows[0]!.id]);
       // parent has rows everywhere; child is empty in node 1's trailing view.
       await db.truncate('parent', { cascade: true });
-      t.same([await rowsLeft('parent'), await rowsLeft('child')], [[0, 0, 0], [0, 0, 0]], `repetition ${i}: parent and child rows left on nodes 1/2/3`);
+      t.same(
+        [await rowsLeft('parent'), await rowsLeft('child')],
+        [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+        `repetition ${i}: parent and child rows left on nodes 1/2/3`,
+      );
     }
   });
 
@@ -149,16 +162,34 @@ t.test('galera', async (t) => {
     };
     await Promise.all(Array.from({ length: 8 }, (_, n) => caller(n)));
     const retried = nodes[0]!.stats().retriedReads + nodes[1]!.stats().retriedReads;
-    const byErrno = surfaced.reduce<Record<string, number>>((acc, e) => ({ ...acc, [String(e.errno)]: (acc[String(e.errno)] ?? 0) + 1 }), {});
-    t.comment(`${truncates} truncates; read steps retried ${retried} times; errors that reached callers by errno: ${JSON.stringify(byErrno)}`);
+    const byErrno: Record<string, number> = {};
+    for (const e of surfaced) byErrno[String(e.errno)] = (byErrno[String(e.errno)] ?? 0) + 1;
+    t.comment(
+      `${truncates} truncates; read steps retried ${retried} times; errors that reached callers by errno: ${JSON.stringify(byErrno)}`,
+    );
     t.ok(retried > 0, 'deadlocks on read-only steps happened and were retried');
-    t.ok(surfaced.every((e) => typeof e.sql === 'string'), 'every surfaced error names its statement');
-    const fromReads = surfaced.filter((e) => e.errno === 1213 && /^\s*(SET STATEMENT|SELECT)/i.test(e.sql ?? '') && /information_schema|EXISTS/i.test(e.sql ?? ''));
+    t.ok(
+      surfaced.every((e) => typeof e.sql === 'string'),
+      'every surfaced error names its statement',
+    );
+    const fromReads = surfaced.filter(
+      (e) => e.errno === 1213 && /^\s*(SET STATEMENT|SELECT)/i.test(e.sql ?? '') && /information_schema|EXISTS/i.test(e.sql ?? ''),
+    );
     t.same(fromReads, [], "no deadlock on sqlpin's own reads reached a caller");
-    t.ok(surfaced.every((e) => e.errno === 1213 || e.errno === 1317), 'what reached callers is the server conflict errors only');
+    t.ok(
+      surfaced.every((e) => e.errno === 1213 || e.errno === 1317),
+      'what reached callers is the server conflict errors only',
+    );
     for (const db of nodes) {
-      const checks = await Promise.all([1, 2, 3, 4].map(() => db.withConnection(async (conn) => (await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v)));
-      t.ok(checks.every((v) => Number(v) === 1), 'FK checks restored on every session');
+      const checks = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          db.withConnection(async (conn) => (await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v),
+        ),
+      );
+      t.ok(
+        checks.every((v) => Number(v) === 1),
+        'FK checks restored on every session',
+      );
     }
     await nodes[0]!.truncate(['child', 'parent'], { cascade: true });
     t.same(await rowsLeft('parent'), [0, 0, 0], 'all nodes agree at the end');

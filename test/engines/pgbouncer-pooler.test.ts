@@ -43,7 +43,9 @@ t.test('pgbouncer, transaction mode', async (t) => {
   await admin.query(`CREATE SCHEMA ${schema}`);
   for (let n = 0; n < CALLERS; n++) {
     await admin.query(`CREATE TABLE ${schema}.parent${n} (id SERIAL PRIMARY KEY)`);
-    await admin.query(`CREATE TABLE ${schema}.child${n} (id SERIAL PRIMARY KEY, parent_id INT NOT NULL REFERENCES ${schema}.parent${n} (id))`);
+    await admin.query(
+      `CREATE TABLE ${schema}.child${n} (id SERIAL PRIMARY KEY, parent_id INT NOT NULL REFERENCES ${schema}.parent${n} (id))`,
+    );
   }
 
   const workload = async (db: Pool): Promise<Tally> => {
@@ -70,7 +72,9 @@ t.test('pgbouncer, transaction mode', async (t) => {
             case 2: {
               await db.truncate([child, parent]);
               tally.truncates++;
-              const { rows } = await db.query<{ n: string }>(`SELECT (SELECT count(*) FROM ${parent}) + (SELECT count(*) FROM ${child}) AS n`);
+              const { rows } = await db.query<{ n: string }>(
+                `SELECT (SELECT count(*) FROM ${parent}) + (SELECT count(*) FROM ${child}) AS n`,
+              );
               if (Number(rows[0]!.n) !== 0) tally.truncatesLeavingRows++;
               break;
             }
@@ -82,7 +86,8 @@ t.test('pgbouncer, transaction mode', async (t) => {
                 await conn.query('CREATE TEMP TABLE scratch (x int)');
                 await conn.query('SELECT pg_advisory_lock(42)');
                 const pids = new Set<number>();
-                for (let k = 0; k < 3; k++) pids.add(Number((await conn.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+                for (let k = 0; k < 3; k++)
+                  pids.add(Number((await conn.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
                 await conn.transaction((tx) => tx.query(`INSERT INTO ${parent} DEFAULT VALUES`));
                 if (pids.size !== 1 || !pids.has(conn.sessionId)) tally.splitPins++;
               });
@@ -163,16 +168,22 @@ t.test('pgbouncer, transaction mode', async (t) => {
     t.equal(failed, '22012', "the callback's error, unchanged");
     const nested = await db.withConnection(async (conn) => {
       await conn.query(`INSERT INTO ${schema}.parent0 DEFAULT VALUES`);
-      const inner = await conn.transaction(async (tx) => {
-        await tx.query(`INSERT INTO ${schema}.parent0 DEFAULT VALUES`);
-        throw new Error('undo the savepoint only');
-      }).catch((e: Error) => e.message);
+      const inner = await conn
+        .transaction(async (tx) => {
+          await tx.query(`INSERT INTO ${schema}.parent0 DEFAULT VALUES`);
+          throw new Error('undo the savepoint only');
+        })
+        .catch((e: Error) => e.message);
       return { inner, rows: Number((await conn.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.parent0`)).rows[0]!.n) };
     });
     t.equal(nested.inner, 'undo the savepoint only');
     t.ok(nested.rows >= 1, 'a nested transaction is a savepoint inside the pinning transaction');
     const sessions = await serverSessions();
-    t.same(sessions.map((s) => [s.role, Number(s.locks)]), sessions.map(() => ['origin', 0]), 'state from a failed callback was undone too');
+    t.same(
+      sessions.map((s) => [s.role, Number(s.locks)]),
+      sessions.map(() => ['origin', 0]),
+      'state from a failed callback was undone too',
+    );
   });
 
   t.test(`without the option: what a user gets (${CALLERS} callers x ${OPERATIONS} operations)`, async (t) => {
@@ -183,7 +194,10 @@ t.test('pgbouncer, transaction mode', async (t) => {
     t.comment(JSON.stringify(tally));
     t.equal(reported.length, 1, 'one clear warning');
     t.match(reported[0]?.message, /connection pooler.*pooler: 'transaction'/s);
-    t.notOk(tally.errors['26000'] ?? tally.errors['42P05'], "sqlpin's own statements never fail with 26000 / 42P05: it stopped naming them");
+    t.notOk(
+      tally.errors['26000'] ?? tally.errors['42P05'],
+      "sqlpin's own statements never fail with 26000 / 42P05: it stopped naming them",
+    );
     t.equal(tally.truncatesLeavingRows, 0, 'truncate still empties its tables');
     // The leaked state stays on PgBouncer's server sessions until it stops, at teardown.
   });

@@ -19,19 +19,26 @@ t.test('mariadb primary and replica', async (t) => {
   const replica = await mysql.createConnection({ uri: pair.urls.replica });
   t.teardown(() => Promise.all([primary.end(), replica.end()]));
   await primary.query('CREATE TABLE parent (id INT AUTO_INCREMENT PRIMARY KEY)');
-  await primary.query('CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES parent (id))');
+  await primary.query(
+    'CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES parent (id))',
+  );
   await primary.query('CREATE TABLE empty_one (id INT AUTO_INCREMENT PRIMARY KEY)');
   await primary.query('INSERT INTO parent VALUES (1), (2)');
   await primary.query('INSERT INTO child (parent_id) VALUES (1)');
   const counts = async (conn: mysql.Connection) => {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT (SELECT COUNT(*) FROM parent) AS parent, (SELECT COUNT(*) FROM child) AS child');
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      'SELECT (SELECT COUNT(*) FROM parent) AS parent, (SELECT COUNT(*) FROM child) AS child',
+    );
     return { parent: Number(rows[0]!.parent), child: Number(rows[0]!.child) };
   };
   await until(async () => (await counts(replica).catch(() => ({ parent: 0 }))).parent === 2, 15_000);
 
   const db = createPool({ url: pair.urls.replicaUser, max: 2 });
   t.teardown(() => db.close());
-  for (const [label, tables] of [['a table with rows', 'parent'], ['a table already clean', 'empty_one']] as const) {
+  for (const [label, tables] of [
+    ['a table with rows', 'parent'],
+    ['a table already clean', 'empty_one'],
+  ] as const) {
     const error = await db.truncate(tables).catch((e: unknown) => e);
     t.type(error, ReadOnlyServerError, `${label}: ReadOnlyServerError`);
     t.match(error, { code: 'ERR_READ_ONLY', message: /read-only \(read_only is on/, cause: { errno: 1290 } });
@@ -40,7 +47,11 @@ t.test('mariadb primary and replica', async (t) => {
   t.type(cascade, ReadOnlyServerError, 'cascade too');
   t.same(await counts(replica), { parent: 2, child: 1 }, 'nothing changed on the replica');
   t.same(await counts(primary), { parent: 2, child: 1 }, 'nothing changed on the primary');
-  const checks = await Promise.all([1, 2].map(() => db.withConnection(async (conn) => Number((await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v))));
+  const checks = await Promise.all(
+    [1, 2].map(() =>
+      db.withConnection(async (conn) => Number((await conn.query<{ v: number }>('SELECT @@foreign_key_checks AS v')).rows[0]!.v)),
+    ),
+  );
   t.same(checks, [1, 1], 'FK checks on every session of the replica pool');
   const [status] = await replica.query<mysql.RowDataPacket[]>('SHOW SLAVE STATUS');
   t.same([status[0]!.Slave_IO_Running, status[0]!.Slave_SQL_Running], ['Yes', 'Yes'], 'replication still running');
@@ -61,10 +72,14 @@ t.test('postgresql primary and streaming standby', async (t) => {
   await primary.connect();
   await replica.connect();
   t.teardown(() => Promise.all([primary.end(), replica.end()]));
-  await primary.query('CREATE TABLE parent (id SERIAL PRIMARY KEY); CREATE TABLE child (id SERIAL PRIMARY KEY, parent_id INT REFERENCES parent (id))');
+  await primary.query(
+    'CREATE TABLE parent (id SERIAL PRIMARY KEY); CREATE TABLE child (id SERIAL PRIMARY KEY, parent_id INT REFERENCES parent (id))',
+  );
   await primary.query('INSERT INTO parent DEFAULT VALUES; INSERT INTO parent DEFAULT VALUES; INSERT INTO child (parent_id) VALUES (1)');
   const counts = async (client: pg.Client) => {
-    const { rows } = await client.query<{ parent: string; child: string }>('SELECT (SELECT count(*) FROM parent) AS parent, (SELECT count(*) FROM child) AS child');
+    const { rows } = await client.query<{ parent: string; child: string }>(
+      'SELECT (SELECT count(*) FROM parent) AS parent, (SELECT count(*) FROM child) AS child',
+    );
     return { parent: Number(rows[0]!.parent), child: Number(rows[0]!.child) };
   };
   await until(async () => (await counts(replica).catch(() => ({ parent: 0 }))).parent === 2, 15_000);

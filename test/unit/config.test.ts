@@ -26,7 +26,10 @@ t.test('defaults', async (t) => {
 
 t.test("pooler: 'transaction' is accepted for PostgreSQL", async (t) => {
   t.equal(parsePoolOptions({ url: 'postgres://h/db', pooler: 'transaction' }).pooler, 'transaction');
-  t.throws(() => createPool({ url: 'postgres://h/db', pooler: 'transaction', resetOnRelease: true }), { code: 'ERR_CONFIG', message: /resetOnRelease/ });
+  t.throws(() => createPool({ url: 'postgres://h/db', pooler: 'transaction', resetOnRelease: true }), {
+    code: 'ERR_CONFIG',
+    message: /resetOnRelease/,
+  });
   t.throws(() => createPool({ url: 'mysql://h/db', pooler: 'transaction' } as never), { code: 'ERR_CONFIG', message: /mysql/ });
 });
 

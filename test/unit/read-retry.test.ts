@@ -20,7 +20,11 @@ const deadlock = () => Object.assign(new Error('Deadlock found when trying to ge
 t.test('a deadlock on reads is retried and counted until they succeed', async (t) => {
   let calls = 0;
   let retried = 0;
-  const result = await retryReads(session(), async () => (++calls < 3 ? Promise.reject(deadlock()) : 'answer'), () => retried++);
+  const result = await retryReads(
+    session(),
+    async () => (++calls < 3 ? Promise.reject(deadlock()) : 'answer'),
+    () => retried++,
+  );
   t.equal(result, 'answer');
   t.equal(calls, 3);
   t.equal(retried, 2);
@@ -29,7 +33,17 @@ t.test('a deadlock on reads is retried and counted until they succeed', async (t
 t.test(`at most ${READ_RETRY_ATTEMPTS} attempts, then the server's error`, async (t) => {
   let calls = 0;
   const error = deadlock();
-  await t.rejects(retryReads(session(), async () => (calls++, Promise.reject(error)), () => undefined), error);
+  await t.rejects(
+    retryReads(
+      session(),
+      async () => {
+        calls++;
+        throw error;
+      },
+      () => undefined,
+    ),
+    error,
+  );
   t.equal(calls, READ_RETRY_ATTEMPTS);
 });
 
@@ -40,7 +54,18 @@ t.test('other errors, a broken session, or an open transaction: no retry', async
     ['inside a transaction', session(true, true), deadlock()],
   ] as const) {
     let calls = 0;
-    await t.rejects(retryReads(s, async () => (calls++, Promise.reject(error)), () => undefined), error, label);
+    await t.rejects(
+      retryReads(
+        s,
+        async () => {
+          calls++;
+          throw error;
+        },
+        () => undefined,
+      ),
+      error,
+      label,
+    );
     t.equal(calls, 1, `${label}: one attempt`);
   }
 });
