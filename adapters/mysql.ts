@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
-import type { Adapter, AdapterSettings, QueryResult } from '../lib/driver.js';
+import type { Adapter, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncateMysql } from './mysql-truncate.js';
 import type { ClusterSession } from './galera.js';
@@ -18,6 +18,11 @@ class MysqlSession implements ClusterSession {
   readonly #connection: mysql.Connection;
   #status = SERVER_STATUS_AUTOCOMMIT;
   #reusable = true;
+  /** The last reply was an error: error packets carry no status flags, so `#status` may be out of date. */
+  #stale = false;
+  #lastError: unknown;
+  /** The error after which the server was found to have ended the transaction (a deadlock rolls it all back). */
+  #endedBy: unknown;
 
   /** Run after login and after every reset; see `sessionSetup`. */
   readonly #setup: string | undefined;
@@ -43,6 +48,8 @@ class MysqlSession implements ClusterSession {
       this.#connection.query(text, params as mysql.QueryValues, (error, result) => {
         if (error) {
           if (error.fatal) this.#reusable = false;
+          this.#stale = true;
+          this.#lastError = error;
           reject(error);
         } else if (Array.isArray(result)) {
           resolve({ rows: result as Row[], rowCount: result.length });
@@ -51,6 +58,8 @@ class MysqlSession implements ClusterSession {
           // (with autocommit off it may open a transaction, which inTransaction counts already).
           const header = result as mysql.ResultSetHeader;
           this.#status = header.serverStatus;
+          this.#stale = false;
+          if (this.inTransaction()) this.#endedBy = undefined;
           resolve({ rows: [], rowCount: header.affectedRows });
         }
       });
@@ -61,11 +70,23 @@ class MysqlSession implements ClusterSession {
     return (this.#status & SERVER_STATUS_IN_TRANS) !== 0 || (this.#status & SERVER_STATUS_AUTOCOMMIT) === 0;
   }
 
+  async transactionState(): Promise<TransactionState> {
+    if (this.#stale && this.#reusable) {
+      const wasOpen = this.inTransaction();
+      // DO answers with an OK packet, whose status flags say whether the server ended the transaction.
+      await this.query('DO 0');
+      if (wasOpen && !this.inTransaction()) this.#endedBy = this.#lastError;
+    }
+    return this.inTransaction() ? { status: 'open' } : { status: 'idle', failure: this.#endedBy };
+  }
+
   async reset(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#connection.reset((error: unknown) => {
         if (error) return reject(error);
         this.#status = SERVER_STATUS_AUTOCOMMIT;
+        this.#stale = false;
+        this.#endedBy = undefined;
         resolve();
       });
     });

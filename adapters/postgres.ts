@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Adapter, AdapterSession, AdapterSettings, QueryResult } from '../lib/driver.js';
+import type { Adapter, AdapterSession, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
@@ -17,7 +17,15 @@ const MAX_PREPARED = 64;
 
 /** pg's record of the statements it prepared on a connection; not part of its typed API. */
 interface PreparedRecord {
-  connection: { parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string>; stream: { destroy(): void } };
+  connection: {
+    parsedStatements: Record<string, string>;
+    submittedNamedStatements: Record<string, string>;
+    stream: { destroy(): void };
+    once(event: 'readyForQuery', listener: () => void): void;
+    off(event: 'readyForQuery', listener: () => void): void;
+  };
+  /** False from sending a query until the server's ReadyForQuery, which carries the transaction status. */
+  readyForQuery: boolean;
 }
 
 /** A query waiting for the session. */
@@ -42,6 +50,8 @@ export class PostgresSession implements AdapterSession {
   readonly #naming: NamingCheck;
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ReadonlyMap<string, string>;
+  /** The first error since the last successful reply: what aborted a failed transaction. */
+  #failure: unknown;
 
   constructor(client: pg.Client, report: AdapterSettings['report'], parameters: ReadonlyMap<string, string>, naming: NamingCheck) {
     this.#client = client;
@@ -106,8 +116,11 @@ export class PostgresSession implements AdapterSession {
       else this.#send(next);
       if (error) {
         if (isFatal(error)) this.#reusable = false;
+        this.#failure ??= error;
         call.reject(error);
       } else {
+        // A success ends any failed transaction block (a ROLLBACK) or shows there was none.
+        if (this.#failure !== undefined && this.#client.getTransactionStatus() !== 'E') this.#failure = undefined;
         // Several statements in one text answer one result each: the last one is the answer.
         const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
         call.resolve({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
@@ -121,12 +134,39 @@ export class PostgresSession implements AdapterSession {
   }
 
   /**
+   * pg reports a failed statement on the server's ErrorResponse, before the
+   * ReadyForQuery that carries the new transaction status: the status is read
+   * once that has arrived.
+   */
+  async transactionState(): Promise<TransactionState> {
+    await this.#ready();
+    const status = this.#client.getTransactionStatus();
+    if (status === 'E') return { status: 'failed', failure: this.#failure };
+    return { status: status === 'T' ? 'open' : 'idle' };
+  }
+
+  #ready(): Promise<void> {
+    const record = this.#client as unknown as PreparedRecord;
+    if (record.readyForQuery || !this.#reusable) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        record.connection.off('readyForQuery', done);
+        this.#client.off('end', done);
+        resolve();
+      };
+      record.connection.once('readyForQuery', done);
+      this.#client.once('end', done);
+    });
+  }
+
+  /**
    * DISCARD ALL also drops prepared statements, so pg's record of them is
    * cleared with it: otherwise pg would skip the Parse and the server would
    * answer 26000 (prepared statement does not exist).
    */
   async reset(): Promise<void> {
     await this.query('DISCARD ALL');
+    this.#failure = undefined;
     const { connection } = this.#client as unknown as PreparedRecord;
     connection.parsedStatements = {};
     connection.submittedNamedStatements = {};

@@ -18,6 +18,12 @@ export interface AdapterSession {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
   /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
   inTransaction(): boolean;
+  /**
+   * The server's account of the transaction, asked before sqlpin commits or
+   * rolls back a level. It may cost a round trip when the last reply was an
+   * error that carried no status (MySQL's error packets carry none).
+   */
+  transactionState(): Promise<TransactionState>;
   /** Wipes all session state, as a fresh login would have it. */
   reset(): Promise<void>;
   /** False once the session saw a fatal error, was killed, or was condemned. */
@@ -26,6 +32,20 @@ export interface AdapterSession {
   condemn(): void;
   /** Closes the session; never rejects, and gives up politeness after a grace period. */
   close(): Promise<void>;
+}
+
+/**
+ * Where the server says the session's transaction is: none (`idle`), `open`, or
+ * `failed` (PostgreSQL: a statement failed, and only a rollback is accepted).
+ */
+export interface TransactionState {
+  readonly status: 'idle' | 'open' | 'failed';
+  /**
+   * The error that put the transaction where it is: the first failure of a
+   * `failed` one, or the server's error that ended an `idle` one (a MySQL
+   * deadlock rolls the whole transaction back). Undefined when none did.
+   */
+  readonly failure?: unknown;
 }
 
 /** How `truncate` was asked to behave, after validation and defaults. */

@@ -109,3 +109,14 @@ export class ReadOnlyServerError extends SqlpinError {
     );
   }
 }
+
+/**
+ * The server aborted the transaction (a statement in it failed, or timed out)
+ * and the callback returned anyway: it was rolled back, not committed. The
+ * first failure is the `cause`. The session itself is fine.
+ */
+export class TransactionAbortedError extends SqlpinError {
+  constructor(cause: unknown) {
+    super('ERR_TRANSACTION_ABORTED', 'the transaction was aborted by a failed statement and rolled back, not committed: see cause', { cause });
+  }
+}

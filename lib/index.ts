@@ -24,4 +24,5 @@ export {
   ForeignKeyTruncateError,
   TruncateInTransactionError,
   ReadOnlyServerError,
+  TransactionAbortedError,
 } from './errors.js';

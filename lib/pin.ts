@@ -1,30 +1,168 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterSession, ErrorReporter, QueryResult } from './driver.js';
+import { ConnectionReleasedError } from './errors.js';
 import { toStatement } from './statement.js';
+
+/** What the async context holds inside a pinned callback: the pin, and the unit the code runs in. */
+export interface PinContext {
+  readonly pin: Pin;
+  readonly scope: Scope;
+}
+
+/** Work waiting for its turn in a scope: a unit takes the scope, a query is only sent. */
+interface Waiting {
+  readonly unit: boolean;
+  start(): void;
+}
+
+/**
+ * Where work on a pin is issued from: the pinned callback itself (the root),
+ * or a running unit (a transaction, a savepoint, a truncate). A scope runs one
+ * child unit at a time; work given to it meanwhile waits, in order. A single
+ * query needs no turn of its own once it is sent, because the session answers
+ * statements in the order they were sent.
+ */
+export class Scope {
+  readonly parent: Scope | undefined;
+  /** Transaction levels sqlpin opened around this scope: 0 none, 1 BEGIN, 2+ savepoints. */
+  readonly depth: number;
+  /** Set once the unit settled: later work issued from it belongs to its parent. */
+  ended = false;
+  #busy = false;
+  #idle: (() => void) | undefined;
+  readonly #waiting: Waiting[] = [];
+
+  constructor(parent: Scope | undefined, depth: number) {
+    this.parent = parent;
+    this.depth = depth;
+  }
+
+  /** The innermost scope that is still running: the unit itself, or the nearest ancestor. */
+  live(): Scope {
+    let scope: Scope = this;
+    while (scope.ended && scope.parent !== undefined) scope = scope.parent;
+    return scope;
+  }
+
+  /** Sends a query now, or after the running child unit and everything queued before it. */
+  send<T>(send: () => Promise<T>): Promise<T> {
+    if (!this.#busy) return send();
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ unit: false, start: () => attempt(send).then(resolve, reject) });
+    });
+  }
+
+  /** Runs a child unit alone: after every unit and query queued before it, and before any queued after it. */
+  take<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.#busy) {
+      this.#busy = true;
+      return this.#settle(run);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ unit: true, start: () => this.#settle(run).then(resolve, reject) });
+    });
+  }
+
+  /** Resolves once no child unit runs or waits. */
+  idle(): Promise<void> {
+    if (!this.#busy) return Promise.resolve();
+    return new Promise((resolve) => (this.#idle = resolve));
+  }
+
+  async #settle<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      this.#busy = false;
+      this.#next();
+    }
+  }
+
+  #next(): void {
+    while (!this.#busy) {
+      const waiting = this.#waiting.shift();
+      if (waiting === undefined) {
+        this.#idle?.();
+        this.#idle = undefined;
+        return;
+      }
+      if (waiting.unit) this.#busy = true;
+      waiting.start();
+    }
+  }
+}
 
 /**
  * One borrowed session for the span of one `withConnection` callback. The pool
  * keeps it in async context so nested calls reuse it; `live` turns false when
- * the callback settles, which revokes its handle and ends the pin.
+ * the callback settles, which revokes its handle and ends the pin. Work on it
+ * runs in units, one at a time per scope (see `Scope`).
  */
 export class Pin {
   live = true;
-  /** Open transaction levels: 0 outside, 1 in BEGIN, 2+ in savepoints. */
-  depth = 0;
   /** The server session's id; behind a transaction pooler, that of the transaction the pin runs in. */
   id: number;
   readonly session: AdapterSession;
   readonly adapter: Adapter;
   readonly report: ErrorReporter;
+  readonly root = new Scope(undefined, 0);
+  readonly #context: AsyncLocalStorage<PinContext>;
+  #savepoints = 0;
 
-  constructor(session: AdapterSession, adapter: Adapter, report: ErrorReporter) {
+  constructor(session: AdapterSession, adapter: Adapter, report: ErrorReporter, context: AsyncLocalStorage<PinContext>) {
     this.session = session;
     this.id = session.id;
     this.adapter = adapter;
     this.report = report;
+    this.#context = context;
   }
 
+  /** The scope the calling code runs in: its unit if it runs inside one of this pin's, else the root. */
+  current(): Scope {
+    const store = this.#context.getStore();
+    return store?.pin === this ? store.scope.live() : this.root;
+  }
+
+  /** Runs one statement, in turn with the units of the scope it was issued from. */
   query<Row>(query: unknown, params: unknown): Promise<QueryResult<Row>> {
     const statement = toStatement(this.adapter, query, params);
-    return this.session.query<Row>(statement.text, statement.params);
+    return this.current().send(() => this.#checked().query<Row>(statement.text, statement.params));
+  }
+
+  /**
+   * Runs `body` as a unit: alone among the units of the scope it was issued
+   * from, with its own work (issued from inside `body`) running at once.
+   * `transactional` units add one transaction level.
+   */
+  unit<T>(transactional: boolean, body: (unit: Scope) => Promise<T>): Promise<T> {
+    const parent = this.current();
+    return parent.take(() => {
+      this.#checked();
+      const unit = new Scope(parent, parent.depth + (transactional ? 1 : 0));
+      return this.#context.run({ pin: this, scope: unit }, () => body(unit)).finally(() => {
+        unit.ended = true;
+      });
+    });
+  }
+
+  /** A savepoint name never used before on this session while it is pinned. */
+  nextSavepoint(): string {
+    this.#savepoints += 1;
+    return `sqlpin_savepoint_${this.#savepoints}`;
+  }
+
+  /** Work that waited past the end of the pin must not run on a session that went back to the pool. */
+  #checked(): AdapterSession {
+    if (!this.live) throw new ConnectionReleasedError();
+    return this.session;
+  }
+}
+
+/** Calls `send` now, so queued statements keep their order, and turns a throw into a rejection. */
+function attempt<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -7,7 +7,7 @@ import type { Adapter, AdapterSession, Dialect, ErrorReporter, QueryResult } fro
 import { ConnectionError, InvalidArgumentError, PoolClosedError, PoolTimeoutError } from './errors.js';
 import { describe } from './identifiers.js';
 import { Lifetimes } from './lifetime.js';
-import { Pin } from './pin.js';
+import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { toStatement, type QueryInput } from './statement.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
@@ -39,12 +39,6 @@ export interface PoolStats {
   readonly retriedReads: number;
 }
 
-/** The session a callback pinned, and the handle it was given. */
-interface Pinned {
-  readonly pin: Pin;
-  readonly handle: Connection;
-}
-
 /**
  * A pool of server sessions for one database. Create it with `createPool`.
  * Every method that needs a session borrows it through `withConnection`, and
@@ -56,7 +50,9 @@ export class Pool {
   #adapter: Adapter | undefined;
   readonly #loading: Promise<Adapter>;
   readonly #sessions: genericPool.Pool<Slot>;
-  readonly #pins = new AsyncLocalStorage<Pinned>();
+  readonly #pins = new AsyncLocalStorage<PinContext>();
+  /** The handle each pin's callback was given, for nested `withConnection` calls. */
+  readonly #handles = new WeakMap<Pin, Connection>();
   readonly #config: PoolConfig;
   readonly #report: ErrorReporter;
   readonly #lifetimes: Lifetimes;
@@ -124,15 +120,18 @@ export class Pool {
     // Not async, like query: the borrow's promise is handed back rather than wrapped; a bad call still rejects.
     if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
     const current = this.#pins.getStore();
-    if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(current.handle)));
+    if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(this.#handles.get(current.pin)!)));
     return this.#borrow(async (session, adapter) => {
-      const pin = new Pin(session, adapter, this.#report);
+      const pin = new Pin(session, adapter, this.#report, this.#pins);
       const handle = new Connection(pin);
-      const run = () => this.#pins.run({ pin, handle }, () => fn(handle));
+      this.#handles.set(pin, handle);
+      const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(handle));
       try {
         return await (this.#config.pooler === undefined ? run() : pinByTransaction(pin, adapter.transactionPin!, run));
       } finally {
         pin.live = false;
+        // A unit the callback left running still owns the session: it goes back only after.
+        await pin.root.idle();
       }
     });
   }
@@ -156,7 +155,7 @@ export class Pool {
     if (this.#closed !== undefined && !pin?.live) throw new PoolClosedError();
     if (prepared === undefined) return;
     if (pin?.live) return runTruncate(pin, prepared);
-    return this.#borrow((session, adapter) => runTruncate(new Pin(session, adapter, this.#report), prepared));
+    return this.#borrow((session, adapter) => runTruncate(new Pin(session, adapter, this.#report, this.#pins), prepared));
   }
 
   /** Counts of sessions and waiting callers. */

@@ -7,21 +7,18 @@ import type { Pin } from './pin.js';
  * runs inside one: BEGIN first, and at the end the session state the callback
  * set is undone before COMMIT (or ROLLBACK after a throw), because the next
  * client of the proxy gets that server session. Nested `transaction` calls
- * become savepoints. The pin's id is the backend of this transaction.
+ * become savepoints (the session reports the open transaction). The pin's id is the backend of this transaction.
  */
 export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, body: () => Promise<T> | T): Promise<T> {
   const { rows } = await pin.session.query<{ id: number | string }>(statements.begin);
   pin.id = Number(rows[0]!.id);
-  pin.depth = 1;
   let result: T;
   try {
     result = await body();
   } catch (error) {
-    pin.depth = 0;
     await undo(pin, statements);
     throw error;
   }
-  pin.depth = 0;
   try {
     await pin.session.query(statements.commit);
   } catch (error) {

@@ -1,33 +1,56 @@
+import type { AdapterSession } from './driver.js';
+import { TransactionAbortedError } from './errors.js';
 import type { Pin } from './pin.js';
 
 /**
- * Runs `body` in a transaction on the pinned session: BEGIN at the outermost
- * level, a SAVEPOINT inside one — also inside a transaction the caller opened
- * with a raw BEGIN, so that it is never committed behind the caller's back. A
- * throw rolls back to where this level began and is re-thrown unchanged; if
- * the rollback itself fails the session's state is unknown, so it is condemned
- * and destroyed on release.
+ * Runs `body` as a transaction unit on the pinned session: BEGIN at the
+ * outermost level, a SAVEPOINT inside one (also inside a transaction the caller
+ * opened with a raw BEGIN, so that it is never committed behind the caller's
+ * back). Sibling transactions on one pin run one after the other.
  */
-export async function runTransaction<T>(pin: Pin, body: () => Promise<T> | T): Promise<T> {
-  const level = pin.depth;
-  const outermost = level === 0 && !pin.session.inTransaction();
-  const savepoint = `sqlpin_savepoint_${level}`;
-  await pin.session.query(outermost ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
-  pin.depth = level + 1;
+export function runTransaction<T>(pin: Pin, body: () => Promise<T> | T): Promise<T> {
+  return pin.unit(true, (unit) => transact(pin, unit.depth - 1, body));
+}
+
+/**
+ * One transaction level above `level` levels sqlpin already opened. A throw
+ * rolls back to where this level began and is re-thrown unchanged. A body that
+ * returns after the server aborted the transaction gets `TransactionAbortedError`;
+ * where the server ended the whole transaction itself (a MySQL deadlock), its
+ * error reaches every level and nothing is rolled back that no longer exists.
+ * If a rollback fails the session's state is unknown: it is condemned.
+ */
+export async function transact<T>(pin: Pin, level: number, body: () => Promise<T> | T): Promise<T> {
+  const { session } = pin;
+  const savepoint = level === 0 && !session.inTransaction() ? undefined : pin.nextSavepoint();
+  await session.query(savepoint === undefined ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
   let result: T;
   try {
     result = await body();
   } catch (error) {
-    pin.depth = level;
-    try {
-      await pin.session.query(outermost ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
-    } catch (rollbackError) {
-      pin.session.condemn();
-      pin.report(rollbackError);
-    }
+    await rollBack(pin, savepoint);
     throw error;
   }
-  pin.depth = level;
-  await pin.session.query(outermost ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+  const { status, failure } = await session.transactionState();
+  if (status === 'failed') {
+    await rollBack(pin, savepoint);
+    throw new TransactionAbortedError(failure);
+  }
+  // The server ended the transaction on an error of its own: that error is the outcome of every level.
+  if (status === 'idle' && failure !== undefined) throw failure;
+  await session.query(savepoint === undefined ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
   return result;
+}
+
+/** Rolls back one level, unless the server already ended the transaction. */
+async function rollBack(pin: Pin, savepoint: string | undefined): Promise<void> {
+  const session: AdapterSession = pin.session;
+  try {
+    const { status, failure } = await session.transactionState();
+    if (status === 'idle' && failure !== undefined) return;
+    await session.query(savepoint === undefined ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
+  } catch (rollbackError) {
+    session.condemn();
+    pin.report(rollbackError);
+  }
 }

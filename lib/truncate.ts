@@ -2,7 +2,7 @@ import type { Adapter, TruncateConfig } from './driver.js';
 import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
 import { describe, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
 import type { Pin } from './pin.js';
-import { runTransaction } from './transaction.js';
+import { transact } from './transaction.js';
 
 /** Options of `truncate`. */
 export interface TruncateOptions {
@@ -35,18 +35,19 @@ export function prepareTruncate(adapter: Adapter, tables: unknown, options: unkn
 }
 
 /**
- * Runs a prepared truncate on a pinned session. Where TRUNCATE commits
- * implicitly it is refused inside any transaction; elsewhere it runs in a
- * transaction of its own, or a savepoint of the caller's, so a failure changes nothing.
+ * Runs a prepared truncate as one unit on a pinned session: no sibling work
+ * runs while it holds session state changed (FK checks off). Where TRUNCATE
+ * commits implicitly it is refused inside any transaction; elsewhere it runs
+ * in a transaction of its own, or a savepoint of the caller's, so a failure
+ * changes nothing.
  */
-export async function runTruncate(pin: Pin, { tables, options }: PreparedTruncate): Promise<void> {
+export function runTruncate(pin: Pin, { tables, options }: PreparedTruncate): Promise<void> {
   const { adapter, session } = pin;
-  if (!adapter.truncateCommitsImplicitly) {
-    await runTransaction(pin, () => adapter.truncate(session, tables, options));
-    return;
-  }
-  if (pin.depth > 0 || session.inTransaction()) throw new TruncateInTransactionError();
-  await adapter.truncate(session, tables, options);
+  return pin.unit(false, async (unit) => {
+    if (!adapter.truncateCommitsImplicitly) return transact(pin, unit.depth, () => adapter.truncate(session, tables, options));
+    if (unit.depth > 0 || session.inTransaction()) throw new TruncateInTransactionError();
+    return adapter.truncate(session, tables, options);
+  });
 }
 
 function parseTruncateOptions(options: unknown): TruncateConfig {

@@ -8,6 +8,7 @@ function session(reusable = true, inTransaction = false): AdapterSession {
     id: 1,
     query: () => Promise.reject(new Error('not used')),
     inTransaction: () => inTransaction,
+    transactionState: async () => ({ status: inTransaction ? 'open' : 'idle' }),
     reset: async () => undefined,
     isReusable: () => reusable,
     condemn: () => undefined,

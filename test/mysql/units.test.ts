@@ -1,0 +1,3 @@
+import { unitsSuite } from '../shared/units.js';
+
+unitsSuite('mysql');
