@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
 import type { Adapter, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
+import { bounded } from '../lib/timeout.js';
 import { truncateMysql } from './mysql-truncate.js';
 import type { ClusterSession } from './galera.js';
 import { closeWithin } from './close.js';
@@ -10,12 +11,21 @@ import { closeWithin } from './close.js';
 const SERVER_STATUS_IN_TRANS = 0x0001;
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
+/** What a session needs from the adapter that opened it. */
+interface SessionContext {
+  readonly report: AdapterSettings['report'];
+  readonly queryTimeoutMillis: number;
+  /** Runs one statement on a short-lived side connection (KILL QUERY). */
+  side(statement: string): Promise<void>;
+}
+
 /** One mysql2 connection; the driver object never leaves this class. */
 class MysqlSession implements ClusterSession {
   readonly id: number;
   readonly mariadb: boolean;
   galera: boolean | undefined;
   readonly #connection: mysql.Connection;
+  readonly #context: SessionContext;
   #status = SERVER_STATUS_AUTOCOMMIT;
   #reusable = true;
   /** The last reply was an error: error packets carry no status flags, so `#status` may be out of date. */
@@ -23,15 +33,20 @@ class MysqlSession implements ClusterSession {
   #lastError: unknown;
   /** The error after which the server was found to have ended the transaction (a deadlock rolls it all back). */
   #endedBy: unknown;
+  /** A statement timed out inside the open transaction: it must not commit. */
+  #abortedBy: unknown;
+  #settling: Promise<void> | undefined;
 
   /** Run after login and after every reset; see `sessionSetup`. */
   readonly #setup: string | undefined;
 
-  constructor(connection: mysql.Connection, report: AdapterSettings['report'], serverVersion: string) {
+  constructor(connection: mysql.Connection, context: SessionContext, serverVersion: string) {
     this.#connection = connection;
+    this.#context = context;
     this.mariadb = /mariadb/i.test(serverVersion);
     this.#setup = sessionSetup(serverVersion);
     this.id = connection.threadId ?? 0;
+    const { report } = context;
     // The driver emits 'error' only for faults no pending command took (an idle
     // session killed by the server): the session is dead, and the fault is reported.
     connection.on('error', (error) => {
@@ -43,7 +58,29 @@ class MysqlSession implements ClusterSession {
     });
   }
 
-  query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  query<Row>(text: string, params?: readonly unknown[], timeoutMillis = this.#context.queryTimeoutMillis): Promise<QueryResult<Row>> {
+    const running = this.#query<Row>(text, params);
+    if (timeoutMillis === 0) return running;
+    return bounded(running, timeoutMillis, this.#overdue, (timeout, settled) => {
+      if (this.inTransaction()) this.#abortedBy ??= timeout;
+      this.#settling = settled.finally(() => (this.#settling = undefined));
+    });
+  }
+
+  settling(): Promise<void> | undefined {
+    return this.#settling;
+  }
+
+  readonly #overdue = {
+    cancel: () => this.#context.side(`KILL QUERY ${this.id}`),
+    abandon: () => {
+      this.#reusable = false;
+      this.#destroy();
+    },
+    report: (error: unknown) => this.#context.report(error),
+  };
+
+  #query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     return new Promise((resolve, reject) => {
       this.#connection.query(text, params as mysql.QueryValues, (error, result) => {
         if (error) {
@@ -60,6 +97,7 @@ class MysqlSession implements ClusterSession {
           this.#status = header.serverStatus;
           this.#stale = false;
           if (this.inTransaction()) this.#endedBy = undefined;
+          else this.#abortedBy = undefined;
           resolve({ rows: [], rowCount: header.affectedRows });
         }
       });
@@ -77,7 +115,8 @@ class MysqlSession implements ClusterSession {
       await this.query('DO 0');
       if (wasOpen && !this.inTransaction()) this.#endedBy = this.#lastError;
     }
-    return this.inTransaction() ? { status: 'open' } : { status: 'idle', failure: this.#endedBy };
+    if (!this.inTransaction()) return { status: 'idle', failure: this.#endedBy };
+    return this.#abortedBy === undefined ? { status: 'open' } : { status: 'failed', failure: this.#abortedBy };
   }
 
   async reset(): Promise<void> {
@@ -87,6 +126,7 @@ class MysqlSession implements ClusterSession {
         this.#status = SERVER_STATUS_AUTOCOMMIT;
         this.#stale = false;
         this.#endedBy = undefined;
+        this.#abortedBy = undefined;
         resolve();
       });
     });
@@ -107,23 +147,40 @@ class MysqlSession implements ClusterSession {
   }
 
   close(): Promise<void> {
-    const connection = this.#connection;
-    // mysql2's destroy() marks the connection as closing but only half-closes the socket, and
-    // end() calls back before COM_QUIT is even sent: so the socket itself is watched, and destroyed.
-    const socket = (connection as unknown as { stream: Duplex }).stream;
-    const destroy = () => {
-      connection.destroy();
-      socket.destroy();
-    };
     if (!this.#reusable) {
-      destroy();
+      this.#destroy();
       return Promise.resolve();
     }
     return closeWithin((done) => {
-      socket.once('close', done);
-      connection.end();
-    }, destroy);
+      this.#socket().once('close', done);
+      this.#connection.end();
+    }, () => this.#destroy());
   }
+
+  // mysql2's destroy() marks the connection as closing but only half-closes the socket, and
+  // end() calls back before COM_QUIT is even sent: so the socket itself is watched, and destroyed.
+  #socket(): Duplex {
+    return (this.#connection as unknown as { stream: Duplex }).stream;
+  }
+
+  #destroy(): void {
+    this.#connection.destroy();
+    this.#socket().destroy();
+  }
+}
+
+/** Runs one statement on a connection of its own, closed right after: cancels come from outside the session. */
+function runAside(options: mysql.ConnectionOptions, statement: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const connection = mysql.createConnection({ ...options });
+    // An error after the callback (the server closing first) changes nothing for the caller.
+    connection.on('error', () => connection.destroy());
+    connection.query(statement, (error) => {
+      connection.end();
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }
 
 /** Quotes one validated identifier part; the quote character is doubled inside it. */
@@ -174,7 +231,11 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
             reject(error);
             return;
           }
-          const session = new MysqlSession(connection, settings.report, handshake?.serverVersion ?? '');
+          const session = new MysqlSession(
+            connection,
+            { report: settings.report, queryTimeoutMillis: settings.queryTimeoutMillis, side: (statement) => runAside(options, statement) },
+            handshake?.serverVersion ?? '',
+          );
           session.prepare().then(
             () => resolve(session),
             (setupError: unknown) => {

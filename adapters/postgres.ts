@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
+import { bounded, type OverdueHandling } from '../lib/timeout.js';
+import type { QueryTimeoutError } from '../lib/errors.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
 import { NamingCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
@@ -32,14 +34,25 @@ interface PreparedRecord {
 interface PendingQuery {
   readonly query: string | pg.QueryConfig;
   readonly params: readonly unknown[] | undefined;
+  /** Bound of the statement from the moment it is sent; 0 for none. */
+  readonly timeoutMillis: number;
   readonly resolve: (result: QueryResult<unknown>) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** What a session needs from the adapter that opened it. */
+interface SessionContext {
+  readonly report: AdapterSettings['report'];
+  readonly queryTimeoutMillis: number;
+  /** Runs one statement on a short-lived side connection (pg_cancel_backend). */
+  side(text: string, params: readonly unknown[]): Promise<void>;
 }
 
 /** One pg client; the driver object never leaves this class. */
 export class PostgresSession implements AdapterSession {
   readonly id: number;
   readonly #client: pg.Client;
+  readonly #context: SessionContext;
   /** Statement text to prepared-statement name. */
   readonly #prepared = new Map<string, string>();
   /** Queries given while one is on the wire, in order. */
@@ -52,9 +65,14 @@ export class PostgresSession implements AdapterSession {
   readonly parameters: ReadonlyMap<string, string>;
   /** The first error since the last successful reply: what aborted a failed transaction. */
   #failure: unknown;
+  /** A statement timed out inside the open transaction: it must not commit. */
+  #abortedBy: QueryTimeoutError | undefined;
+  #settling: Promise<void> | undefined;
 
-  constructor(client: pg.Client, report: AdapterSettings['report'], parameters: ReadonlyMap<string, string>, naming: NamingCheck) {
+  constructor(client: pg.Client, context: SessionContext, parameters: ReadonlyMap<string, string>, naming: NamingCheck) {
     this.#client = client;
+    this.#context = context;
+    const { report } = context;
     this.parameters = parameters;
     this.#naming = naming;
     this.id = announcedPid(client);
@@ -72,9 +90,22 @@ export class PostgresSession implements AdapterSession {
     });
   }
 
-  query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.#run<Row>(text, params);
+  query<Row>(text: string, params?: readonly unknown[], timeoutMillis = this.#context.queryTimeoutMillis): Promise<QueryResult<Row>> {
+    return this.#run<Row>(text, params, timeoutMillis);
   }
+
+  settling(): Promise<void> | undefined {
+    return this.#settling;
+  }
+
+  readonly #overdue: OverdueHandling = {
+    cancel: () => this.#context.side('SELECT pg_cancel_backend($1)', [this.id]),
+    abandon: () => {
+      this.#reusable = false;
+      (this.#client as unknown as PreparedRecord).connection.stream.destroy();
+    },
+    report: (error) => this.#context.report(error),
+  };
 
   /**
    * Runs one of sqlpin's own catalog queries as a prepared statement: for
@@ -83,21 +114,22 @@ export class PostgresSession implements AdapterSession {
   prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     const naming = this.#naming.known;
     if (naming === undefined) {
-      const backend = () => this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined).then(({ rows }) => rows[0]?.pid);
+      const backend = () => this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined, this.#context.queryTimeoutMillis).then(({ rows }) => rows[0]?.pid);
       return this.#naming.ask(this.id, backend).then(() => this.prepared<Row>(text, params));
     }
-    if (!naming) return this.#run<Row>(text, params);
+    if (!naming) return this.#run<Row>(text, params, this.#context.queryTimeoutMillis);
     let name = this.#prepared.get(text);
     if (name === undefined && this.#prepared.size < MAX_PREPARED) {
       name = `sqlpin_${this.#prepared.size + 1}`;
       this.#prepared.set(text, name);
     }
-    return this.#run<Row>(name === undefined ? text : { name, text, values: params as unknown[] }, name === undefined ? params : undefined);
+    const query = name === undefined ? text : { name, text, values: params as unknown[] };
+    return this.#run<Row>(query, name === undefined ? params : undefined, this.#context.queryTimeoutMillis);
   }
 
-  #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined): Promise<QueryResult<Row>> {
+  #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
     return new Promise((resolve, reject) => {
-      const call: PendingQuery = { query, params, resolve: resolve as PendingQuery['resolve'], reject };
+      const call: PendingQuery = { query, params, timeoutMillis, resolve: resolve as PendingQuery['resolve'], reject };
       if (this.#busy) this.#waiting.push(call);
       else this.#send(call);
     });
@@ -110,6 +142,7 @@ export class PostgresSession implements AdapterSession {
    */
   #send(call: PendingQuery): void {
     this.#busy = true;
+    const settle = call.timeoutMillis === 0 ? call : this.#bound(call);
     this.#client.query(call.query as string, call.params as unknown[], (error: Error | null, answer: pg.QueryResult | pg.QueryResult[]) => {
       const next = this.#waiting.shift();
       if (next === undefined) this.#busy = false;
@@ -117,15 +150,27 @@ export class PostgresSession implements AdapterSession {
       if (error) {
         if (isFatal(error)) this.#reusable = false;
         this.#failure ??= error;
-        call.reject(error);
+        settle.reject(error);
       } else {
         // A success ends any failed transaction block (a ROLLBACK) or shows there was none.
         if (this.#failure !== undefined && this.#client.getTransactionStatus() !== 'E') this.#failure = undefined;
+        if (this.#abortedBy !== undefined && this.#client.getTransactionStatus() === 'I') this.#abortedBy = undefined;
         // Several statements in one text answer one result each: the last one is the answer.
         const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
-        call.resolve({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
+        settle.resolve({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
       }
     });
+  }
+
+  /** The statement's outcome, bounded by its timeout: what settles it is handed to the driver's callback. */
+  #bound(call: PendingQuery): Pick<PendingQuery, 'resolve' | 'reject'> {
+    let settle!: Pick<PendingQuery, 'resolve' | 'reject'>;
+    const running = new Promise<QueryResult<unknown>>((resolve, reject) => (settle = { resolve, reject }));
+    bounded(running, call.timeoutMillis, this.#overdue, (timeout, settled) => {
+      if (this.inTransaction()) this.#abortedBy ??= timeout;
+      this.#settling = settled.finally(() => (this.#settling = undefined));
+    }).then(call.resolve, call.reject);
+    return settle;
   }
 
   inTransaction(): boolean {
@@ -141,8 +186,9 @@ export class PostgresSession implements AdapterSession {
   async transactionState(): Promise<TransactionState> {
     await this.#ready();
     const status = this.#client.getTransactionStatus();
-    if (status === 'E') return { status: 'failed', failure: this.#failure };
-    return { status: status === 'T' ? 'open' : 'idle' };
+    if (status === 'I') return { status: 'idle' };
+    if (status === 'E' || this.#abortedBy !== undefined) return { status: 'failed', failure: this.#abortedBy ?? this.#failure };
+    return { status: 'open' };
   }
 
   #ready(): Promise<void> {
@@ -167,6 +213,7 @@ export class PostgresSession implements AdapterSession {
   async reset(): Promise<void> {
     await this.query('DISCARD ALL');
     this.#failure = undefined;
+    this.#abortedBy = undefined;
     const { connection } = this.#client as unknown as PreparedRecord;
     connection.parsedStatements = {};
     connection.submittedNamedStatements = {};
@@ -187,6 +234,19 @@ export class PostgresSession implements AdapterSession {
       (done) => client.end().then(done, done),
       () => (client as unknown as PreparedRecord).connection.stream.destroy(),
     );
+  }
+}
+
+/** Runs one statement on a connection of its own, closed right after: cancels come from outside the session. */
+async function runAside(options: pg.ClientConfig, text: string, params: readonly unknown[]): Promise<void> {
+  const client = new pg.Client(options);
+  // An error after the statement (the server closing first) changes nothing for the caller.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(text, params as unknown[]);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -225,7 +285,8 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
         await client.end().catch(settings.report);
         throw error;
       }
-      return new PostgresSession(client, settings.report, parameters, naming);
+      const context = { report: settings.report, queryTimeoutMillis: settings.queryTimeoutMillis, side: (text: string, params: readonly unknown[]) => runAside(options, text, params) };
+      return new PostgresSession(client, context, parameters, naming);
     },
     // The adapter only ever receives sessions it opened itself.
     truncate: (session, tables, truncateOptions) =>

@@ -34,6 +34,12 @@ export interface PoolOptions {
   maxLifetimeMillis?: number;
   /** A session lent this many times is closed when it comes back. Default 0: no limit. */
   maxUses?: number;
+  /**
+   * Bound of every statement sent, sqlpin's own included: past it the call
+   * rejects with `QueryTimeoutError` and the statement is cancelled on the
+   * server. Default 0: no bound. A call's `{ timeoutMillis }` overrides it.
+   */
+  queryTimeoutMillis?: number;
   /** Receives faults that sqlpin handled by dropping a session (a killed idle session, a failed reset). */
   onError?: (error: unknown) => void;
 }
@@ -52,13 +58,14 @@ export interface PoolConfig {
   readonly maxLifetimeMillis: number;
   readonly maxUses: number;
   readonly pooler?: 'transaction';
+  readonly queryTimeoutMillis: number;
   /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
   readonly report: ErrorReporter;
 }
 
 const KNOWN_KEYS = new Set([
   'url', 'dialect', 'connection', 'min', 'max', 'acquireTimeoutMillis', 'idleTimeoutMillis', 'order', 'resetOnRelease', 'onError',
-  'maxLifetimeMillis', 'maxUses', 'pooler',
+  'maxLifetimeMillis', 'maxUses', 'pooler', 'queryTimeoutMillis',
 ]);
 
 /** The poolers each dialect can run behind; a transaction pooler exists for PostgreSQL only. */
@@ -108,6 +115,7 @@ export function parsePoolOptions(options: unknown): PoolConfig {
     ...(pooler === undefined ? {} : { pooler }),
     maxLifetimeMillis: integerOption(given, 'maxLifetimeMillis', 0, 0),
     maxUses: integerOption(given, 'maxUses', 0, 0),
+    queryTimeoutMillis: integerOption(given, 'queryTimeoutMillis', 0, 0, LONGEST_TIMER_MILLIS),
     report: onError === undefined ? warn : (onError as ErrorReporter),
   };
 }
@@ -146,7 +154,7 @@ function warn(error: unknown): void {
 }
 
 /** Node fires a timer set for longer than this after 1 ms, which would time out every acquire at once. */
-const LONGEST_TIMER_MILLIS = 2_147_483_647;
+export const LONGEST_TIMER_MILLIS = 2_147_483_647;
 
 function integerOption(given: Record<string, unknown>, key: string, fallback: number, least: number, most = Number.MAX_SAFE_INTEGER): number {
   const value = given[key];

@@ -2,7 +2,7 @@ import type { Dialect, QueryResult } from './driver.js';
 import { ConnectionReleasedError, InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
 import type { Pin } from './pin.js';
-import type { QueryInput } from './statement.js';
+import type { QueryInput, QueryOptions } from './statement.js';
 import { runTransaction } from './transaction.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
 
@@ -28,12 +28,12 @@ export class Connection {
     return this.#pin.adapter.dialect;
   }
 
-  /** Runs one statement on this session. */
-  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  /** Runs one statement on this session; see `Pool.query`. */
+  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[] | QueryOptions, options?: QueryOptions): Promise<QueryResult<Row>> {
     // Not async: the session's own promise is handed back rather than wrapped in another
     // (a wrapper costs a promise and two extra ticks per query); a bad call still rejects.
     try {
-      return this.#live().query<Row>(query, params);
+      return this.#live().query<Row>(query, params, options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -28,6 +28,7 @@ export async function loadAdapter(config: PoolConfig): Promise<Adapter> {
     ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),
     connectTimeoutMillis: config.acquireTimeoutMillis,
     ...(config.pooler === undefined ? {} : { pooler: config.pooler }),
+    queryTimeoutMillis: config.queryTimeoutMillis,
     report: config.report,
   });
 }

@@ -15,7 +15,17 @@ export interface QueryResult<Row = Record<string, unknown>> {
 export interface AdapterSession {
   /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL. */
   readonly id: number;
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * Runs one statement. `timeoutMillis` bounds it (0: no bound); left out, the
+   * pool's `queryTimeoutMillis` applies. Past it the call rejects with
+   * `QueryTimeoutError` and the statement is cancelled on the server.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], timeoutMillis?: number): Promise<QueryResult<Row>>;
+  /**
+   * While a statement that timed out may still run: resolves once it ended, or
+   * once the session was given up. Undefined otherwise, which is the common case.
+   */
+  settling(): Promise<void> | undefined;
   /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
   inTransaction(): boolean;
   /**
@@ -108,5 +118,7 @@ export interface AdapterSettings {
   readonly connectTimeoutMillis: number;
   /** A transaction-pooling proxy stands in front of the server: no named prepared statements. */
   readonly pooler?: 'transaction';
+  /** Bound of every statement whose call gives none; 0 for none. */
+  readonly queryTimeoutMillis: number;
   readonly report: ErrorReporter;
 }

@@ -120,3 +120,17 @@ export class TransactionAbortedError extends SqlpinError {
     super('ERR_TRANSACTION_ABORTED', 'the transaction was aborted by a failed statement and rolled back, not committed: see cause', { cause });
   }
 }
+
+/**
+ * A statement did not answer within its time (`queryTimeoutMillis` or the
+ * call's `timeoutMillis`). The server-side statement was cancelled; a session
+ * whose state is then unknown is destroyed.
+ */
+export class QueryTimeoutError extends SqlpinError {
+  readonly timeoutMillis: number;
+
+  constructor(timeoutMillis: number) {
+    super('ERR_QUERY_TIMEOUT', `the statement did not answer within ${timeoutMillis} ms and was cancelled`);
+    this.timeoutMillis = timeoutMillis;
+  }
+}

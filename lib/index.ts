@@ -6,7 +6,7 @@ export { createPool, Pool, type PoolStats } from './pool.js';
 export type { PoolOptions } from './config.js';
 export { Connection } from './connection.js';
 export { sql, SqlQuery } from './sql.js';
-export type { QueryInput } from './statement.js';
+export type { QueryInput, QueryOptions } from './statement.js';
 export type { TableRef } from './identifiers.js';
 export type { TruncateOptions } from './truncate.js';
 export type { Dialect, QueryResult } from './driver.js';
@@ -25,4 +25,5 @@ export {
   TruncateInTransactionError,
   ReadOnlyServerError,
   TransactionAbortedError,
+  QueryTimeoutError,
 } from './errors.js';

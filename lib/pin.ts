@@ -124,9 +124,9 @@ export class Pin {
   }
 
   /** Runs one statement, in turn with the units of the scope it was issued from. */
-  query<Row>(query: unknown, params: unknown): Promise<QueryResult<Row>> {
-    const statement = toStatement(this.adapter, query, params);
-    return this.current().send(() => this.#checked().query<Row>(statement.text, statement.params));
+  query<Row>(query: unknown, params: unknown, options: unknown): Promise<QueryResult<Row>> {
+    const { text, params: values, timeoutMillis } = toStatement(this.adapter, query, params, options);
+    return this.current().send(() => this.#checked().query<Row>(text, values, timeoutMillis));
   }
 
   /**

@@ -9,7 +9,7 @@ import { describe } from './identifiers.js';
 import { Lifetimes } from './lifetime.js';
 import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
-import { toStatement, type QueryInput } from './statement.js';
+import { toStatement, type QueryInput, type QueryOptions } from './statement.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
 
 /** What generic-pool holds: an open session, or the failure of one attempt to open one. */
@@ -96,16 +96,19 @@ export class Pool {
     this.#sessions.on('factoryDestroyError', this.#report);
   }
 
-  /** Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable. */
-  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  /**
+   * Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable.
+   * Options (`{ timeoutMillis }`) come last: third, or second after a `sql` query.
+   */
+  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[] | QueryOptions, options?: QueryOptions): Promise<QueryResult<Row>> {
     // Not async, like Connection.query: the inner promise is handed back as is; a bad call still rejects.
     try {
       const pinned = this.#pins.getStore();
-      if (pinned?.pin.live) return pinned.pin.query<Row>(query, params);
+      if (pinned?.pin.live) return pinned.pin.query<Row>(query, params, options);
       const adapter = this.#adapter;
-      if (adapter === undefined) return this.#loading.then(() => this.query<Row>(query, params));
-      const { text, params: values } = toStatement(adapter, query, params);
-      return this.#borrow((session) => session.query<Row>(text, values));
+      if (adapter === undefined) return this.#loading.then(() => this.query<Row>(query, params, options));
+      const { text, params: values, timeoutMillis } = toStatement(adapter, query, params, options);
+      return this.#borrow((session) => session.query<Row>(text, values, timeoutMillis));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -226,6 +229,13 @@ export class Pool {
    */
   async #giveBack(slot: Slot): Promise<void> {
     const session = slot.session!;
+    // A statement that timed out may still run: the session goes to no one else before it
+    // ends, and the caller, already told of the timeout, does not wait for it. giveBack never rejects.
+    const settling = session.settling();
+    if (settling !== undefined) {
+      void settling.then(() => this.#giveBack(slot));
+      return;
+    }
     // Judged between borrows, never during one: a session past its lifetime or uses is closed
     // politely here, and closing it ends anything it still held.
     if (this.#lifetimes.returned(session)) {

@@ -20,6 +20,7 @@ t.test('defaults', async (t) => {
     resetOnRelease: false,
     maxLifetimeMillis: 0,
     maxUses: 0,
+    queryTimeoutMillis: 0,
   });
   t.same(parsePoolOptions({ dialect: 'mysql' }).connection, {}, 'a dialect alone uses the driver defaults');
 });
@@ -66,6 +67,10 @@ t.test('bad options throw ConfigError at once', async (t) => {
     { url: 'postgres://h/db', pooler: 'session' },
     { url: 'postgres://h/db', pooler: true },
     { url: 'postgres://h/db', pooler: 'transaction', resetOnRelease: true },
+    { url: 'mysql://h/db', queryTimeoutMillis: -1 },
+    { url: 'mysql://h/db', queryTimeoutMillis: 0.5 },
+    { url: 'mysql://h/db', queryTimeoutMillis: '300' },
+    { url: 'mysql://h/db', queryTimeoutMillis: 2 ** 31 },
   ];
   for (const options of bad) {
     t.throws(() => createPool(options as never), ConfigError, `rejects ${JSON.stringify(options)}`);

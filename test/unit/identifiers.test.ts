@@ -4,7 +4,7 @@ import { createPostgresAdapter } from '../../adapters/postgres.js';
 import { parseTableRef, parseTableRefs } from '../../lib/identifiers.js';
 import { InvalidIdentifierError } from '../../lib/index.js';
 
-const settings = { url: 'mysql://h/db', connectTimeoutMillis: 1_000, report: () => undefined };
+const settings = { url: 'mysql://h/db', connectTimeoutMillis: 1_000, queryTimeoutMillis: 0, report: () => undefined };
 const mysql = createMysqlAdapter(settings);
 const postgres = createPostgresAdapter({ ...settings, url: 'postgres://h/db' });
 

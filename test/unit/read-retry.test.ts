@@ -9,6 +9,7 @@ function session(reusable = true, inTransaction = false): AdapterSession {
     query: () => Promise.reject(new Error('not used')),
     inTransaction: () => inTransaction,
     transactionState: async () => ({ status: inTransaction ? 'open' : 'idle' }),
+    settling: () => undefined,
     reset: async () => undefined,
     isReusable: () => reusable,
     condemn: () => undefined,

@@ -1,0 +1,3 @@
+import { timeoutsSuite } from '../shared/timeouts.js';
+
+timeoutsSuite('postgres');
