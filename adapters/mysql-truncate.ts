@@ -4,6 +4,7 @@ import { formatTableName, type TableName } from '../lib/identifiers.js';
 import { isClean, withReferencing } from '../lib/truncate-plan.js';
 import { causal, retryReads, wsrepOn, type ClusterSession } from './galera.js';
 import { refuseReadOnlyMysql } from './read-only.js';
+import { lockingStatement, lockWaitSeconds, type BlockerSource } from './mysql-blockers.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
 interface CatalogTable {
@@ -21,6 +22,7 @@ interface ResolutionRow {
   readonly fkc: number | string;
   readonly ro: number | string | null;
   readonly wsrep: number | string | null;
+  readonly lwt: number | string;
   readonly schema: string | null;
   readonly name: string | null;
   readonly type: string | null;
@@ -37,19 +39,19 @@ interface ResolutionRow {
  * condemned and the pool destroys it. Tables already clean are left alone.
  */
 export async function truncateMysql(
-  session: ClusterSession,
+  session: ClusterSession & BlockerSource,
   tables: readonly TableName[],
   options: TruncateConfig,
   quote: (part: string) => string,
   onRetry: () => void,
 ): Promise<void> {
   // Read-only steps: nothing is changed before they all succeed, so a deadlock among them is retried.
-  const { checks, readOnly, first, emptied } = await retryReads(
+  const { checks, lockWait, readOnly, first, emptied } = await retryReads(
     session,
     async () => {
-      const { checks, readOnly, named } = await resolve(session, tables);
+      const { checks, lockWait, readOnly, named } = await resolve(session, tables);
       const candidates = options.cascade ? await addReferencing(session, named) : named;
-      return { checks, readOnly, first: named[0]!, emptied: await dirtyTables(session, candidates, options.restartIdentity, quote) };
+      return { checks, lockWait, readOnly, first: named[0]!, emptied: await dirtyTables(session, candidates, options.restartIdentity, quote) };
     },
     onRetry,
   );
@@ -57,18 +59,20 @@ export async function truncateMysql(
   if (readOnly) await refuseReadOnlyMysql(session, `${quote(first.schema)}.${quote(first.name)}`);
   if (emptied.length === 0) return;
 
-  await session.query('SET FOREIGN_KEY_CHECKS = 0');
+  // lock_wait_timeout is saved, set and restored with the FK checks, on this same session.
+  const bounded = options.lockTimeoutMillis > 0;
+  await session.query(`SET FOREIGN_KEY_CHECKS = 0${bounded ? `, lock_wait_timeout = ${lockWaitSeconds(options.lockTimeoutMillis)}` : ''}`);
   try {
     for (const table of emptied) {
       const target = `${quote(table.schema)}.${quote(table.name)}`;
-      await session.query(`TRUNCATE TABLE ${target}`);
+      await lockingStatement(session, `TRUNCATE TABLE ${target}`, table, options.lockTimeoutMillis);
       // TRUNCATE always resets AUTO_INCREMENT on MySQL; put the counter back when asked to keep it.
       if (!options.restartIdentity && table.autoIncrement !== null && table.autoIncrement > 1) {
         await session.query(`ALTER TABLE ${target} AUTO_INCREMENT = ${table.autoIncrement}`);
       }
     }
   } finally {
-    await restoreChecks(session, checks);
+    await restoreChecks(session, checks, bounded ? lockWait : undefined);
   }
 }
 
@@ -108,9 +112,9 @@ async function dirtyTables(
     });
 }
 
-async function restoreChecks(session: AdapterSession, checks: number): Promise<void> {
+async function restoreChecks(session: AdapterSession, checks: number, lockWait: number | undefined): Promise<void> {
   try {
-    await session.query(`SET FOREIGN_KEY_CHECKS = ${checks === 0 ? 0 : 1}`);
+    await session.query(`SET FOREIGN_KEY_CHECKS = ${checks === 0 ? 0 : 1}${lockWait === undefined ? '' : `, lock_wait_timeout = ${lockWait}`}`);
   } catch (error) {
     session.condemn();
     throw error;
@@ -128,17 +132,17 @@ async function restoreChecks(session: AdapterSession, checks: number): Promise<v
 async function resolve(
   session: ClusterSession,
   tables: readonly TableName[],
-): Promise<{ checks: number; readOnly: boolean; named: CatalogTable[] }> {
+): Promise<{ checks: number; lockWait: number; readOnly: boolean; named: CatalogTable[] }> {
   const schemas = tables.map((table) => table.schema ?? null);
   const names = tables.map((table) => table.name);
   // The first read of the call, made causal on Galera: the later ones see at least what it saw.
   const { rows } = await session.query<ResolutionRow>(
     causal(
       session,
-      `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, @@read_only AS ro, ${wsrepOn(session)} AS wsrep,
+      `SELECT DATABASE() AS db, @@foreign_key_checks AS fkc, @@read_only AS ro, ${wsrepOn(session)} AS wsrep, @@lock_wait_timeout AS lwt,
              NULL AS \`schema\`, NULL AS name, NULL AS type, NULL AS autoIncrement
      UNION ALL
-     SELECT NULL, NULL, NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
+     SELECT NULL, NULL, NULL, NULL, NULL, t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE, t.AUTO_INCREMENT
        FROM information_schema.TABLES t
       WHERE t.TABLE_SCHEMA IN (${schemas.map(() => 'COALESCE(?, DATABASE())').join(', ')})
         AND t.TABLE_NAME IN (${names.map(() => '?').join(', ')})`,
@@ -159,7 +163,7 @@ async function resolve(
     const found = toTable(row.schema!, row.name!, row.autoIncrement);
     named.set(keyOf(found), found);
   }
-  return { checks: Number(settings.fkc), readOnly: Number(settings.ro) === 1, named: [...named.values()] };
+  return { checks: Number(settings.fkc), lockWait: Number(settings.lwt), readOnly: Number(settings.ro) === 1, named: [...named.values()] };
 }
 
 /**

@@ -5,6 +5,8 @@ import type { IdentifierRules } from '../lib/identifiers.js';
 import { bounded } from '../lib/timeout.js';
 import { truncateMysql } from './mysql-truncate.js';
 import type { ClusterSession } from './galera.js';
+import { findBlockers, type AsideQuery, type BlockerSource, type LockedTable } from './mysql-blockers.js';
+import type { LockBlocker } from '../lib/errors.js';
 import { closeWithin } from './close.js';
 
 // Server status flags from the OK packet (include/mysql_com.h).
@@ -15,12 +17,12 @@ const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 interface SessionContext {
   readonly report: AdapterSettings['report'];
   readonly queryTimeoutMillis: number;
-  /** Runs one statement on a short-lived side connection (KILL QUERY). */
-  side(statement: string): Promise<void>;
+  /** Runs `work` on a short-lived side connection (KILL QUERY, a look at who holds locks). */
+  aside<T>(work: (query: AsideQuery) => Promise<T>): Promise<T>;
 }
 
 /** One mysql2 connection; the driver object never leaves this class. */
-class MysqlSession implements ClusterSession {
+class MysqlSession implements ClusterSession, BlockerSource {
   readonly id: number;
   readonly mariadb: boolean;
   galera: boolean | undefined;
@@ -71,8 +73,14 @@ class MysqlSession implements ClusterSession {
     return this.#settling;
   }
 
+  lockBlockers(tables: readonly LockedTable[]): Promise<LockBlocker[]> {
+    return this.#context.aside((query) => findBlockers(query, this.id, tables));
+  }
+
   readonly #overdue = {
-    cancel: () => this.#context.side(`KILL QUERY ${this.id}`),
+    cancel: async () => {
+      await this.#context.aside((query) => query(`KILL QUERY ${this.id}`));
+    },
     abandon: () => {
       this.#reusable = false;
       this.#destroy();
@@ -169,18 +177,23 @@ class MysqlSession implements ClusterSession {
   }
 }
 
-/** Runs one statement on a connection of its own, closed right after: cancels come from outside the session. */
-function runAside(options: mysql.ConnectionOptions, statement: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const connection = mysql.createConnection({ ...options });
-    // An error after the callback (the server closing first) changes nothing for the caller.
-    connection.on('error', () => connection.destroy());
-    connection.query(statement, (error) => {
-      connection.end();
-      if (error) reject(error);
-      else resolve();
+/** Runs `work` on a connection of its own, closed right after: cancels and lock look-ups come from outside the session. */
+async function runAside<T>(options: mysql.ConnectionOptions, work: (query: AsideQuery) => Promise<T>): Promise<T> {
+  const connection = mysql.createConnection({ ...options });
+  // An error after the work (the server closing first) changes nothing for the caller.
+  connection.on('error', () => connection.destroy());
+  const query: AsideQuery = (text, params) =>
+    new Promise((resolve, reject) => {
+      connection.query(text, params as mysql.QueryValues, (error, rows) => {
+        if (error) reject(error);
+        else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
+      });
     });
-  });
+  try {
+    return await work(query);
+  } finally {
+    connection.end();
+  }
 }
 
 /** Quotes one validated identifier part; the quote character is doubled inside it. */
@@ -233,7 +246,7 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
           }
           const session = new MysqlSession(
             connection,
-            { report: settings.report, queryTimeoutMillis: settings.queryTimeoutMillis, side: (statement) => runAside(options, statement) },
+            { report: settings.report, queryTimeoutMillis: settings.queryTimeoutMillis, aside: (work) => runAside(options, work) },
             handshake?.serverVersion ?? '',
           );
           session.prepare().then(

@@ -1,6 +1,7 @@
 import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
 import { ForeignKeyTruncateError } from '../lib/errors.js';
 import type { TableName } from '../lib/identifiers.js';
+import { lockWithin, type BlockerSource } from './postgres-blockers.js';
 import { qualifiedName, readCatalog, readStates, target, type CatalogSession, type CatalogTable } from './postgres-catalog.js';
 import { isClean, withReferencing } from '../lib/truncate-plan.js';
 
@@ -16,7 +17,7 @@ import { isClean, withReferencing } from '../lib/truncate-plan.js';
  * Either way, tables that are already clean are left alone.
  */
 export async function truncatePostgres(
-  session: CatalogSession,
+  session: CatalogSession & BlockerSource,
   tables: readonly TableName[],
   options: TruncateConfig,
   quote: (part: string) => string,
@@ -26,7 +27,8 @@ export async function truncatePostgres(
   // Locked before anything is read, in one order for every caller: reading first
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
   const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
-  await session.query(`LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`);
+  const lock = () => session.query(`LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`);
+  await lockWithin(session, options.lockTimeoutMillis, everything.map((table) => table.oid), lock);
   const states = await readStates(session, everything, quote);
   const clean = new Set(everything.filter((_, i) => isClean(states[i]!, options.restartIdentity)).map((table) => table.oid));
   const identity = options.restartIdentity ? 'RESTART IDENTITY' : 'CONTINUE IDENTITY';

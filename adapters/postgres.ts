@@ -2,10 +2,11 @@ import pg from 'pg';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { bounded, type OverdueHandling } from '../lib/timeout.js';
-import type { QueryTimeoutError } from '../lib/errors.js';
+import type { LockBlocker, QueryTimeoutError } from '../lib/errors.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
 import { NamingCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
+import { BLOCKERS_SQL, toBlockers, type BlockerSource } from './postgres-blockers.js';
 import { closeWithin } from './close.js';
 
 /** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */
@@ -44,12 +45,12 @@ interface PendingQuery {
 interface SessionContext {
   readonly report: AdapterSettings['report'];
   readonly queryTimeoutMillis: number;
-  /** Runs one statement on a short-lived side connection (pg_cancel_backend). */
-  side(text: string, params: readonly unknown[]): Promise<void>;
+  /** Runs one statement on a short-lived side connection (pg_cancel_backend, a look at pg_locks). */
+  side(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /** One pg client; the driver object never leaves this class. */
-export class PostgresSession implements AdapterSession {
+export class PostgresSession implements AdapterSession, BlockerSource {
   readonly id: number;
   readonly #client: pg.Client;
   readonly #context: SessionContext;
@@ -98,8 +99,14 @@ export class PostgresSession implements AdapterSession {
     return this.#settling;
   }
 
+  async lockBlockers(oids: readonly string[]): Promise<LockBlocker[]> {
+    return toBlockers(await this.#context.side(BLOCKERS_SQL, [oids, this.id]));
+  }
+
   readonly #overdue: OverdueHandling = {
-    cancel: () => this.#context.side('SELECT pg_cancel_backend($1)', [this.id]),
+    cancel: async () => {
+      await this.#context.side('SELECT pg_cancel_backend($1)', [this.id]);
+    },
     abandon: () => {
       this.#reusable = false;
       (this.#client as unknown as PreparedRecord).connection.stream.destroy();
@@ -238,13 +245,13 @@ export class PostgresSession implements AdapterSession {
 }
 
 /** Runs one statement on a connection of its own, closed right after: cancels come from outside the session. */
-async function runAside(options: pg.ClientConfig, text: string, params: readonly unknown[]): Promise<void> {
+async function runAside(options: pg.ClientConfig, text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
   const client = new pg.Client(options);
   // An error after the statement (the server closing first) changes nothing for the caller.
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query(text, params as unknown[]);
+    return (await client.query(text, params as unknown[])).rows;
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -62,6 +62,8 @@ export interface TransactionState {
 export interface TruncateConfig {
   readonly cascade: boolean;
   readonly restartIdentity: boolean;
+  /** Longest wait for the table locks before `LockTimeoutError`; 0 waits as long as the server does. */
+  readonly lockTimeoutMillis: number;
 }
 
 /**

@@ -134,3 +134,29 @@ export class QueryTimeoutError extends SqlpinError {
     this.timeoutMillis = timeoutMillis;
   }
 }
+
+/** A session that held a lock a call waited for, as the server showed it. */
+export interface LockBlocker {
+  /** CONNECTION_ID() / pg_backend_pid() of the blocking session. */
+  readonly id: number;
+  readonly user: string | null;
+  /** What the server says the session is doing (e.g. `idle in transaction`). */
+  readonly state: string | null;
+  /** How long it has been in that state (PostgreSQL: in its transaction, when it has one). */
+  readonly seconds: number | null;
+  /** The start of its current or last statement, when the server shows it. */
+  readonly statement: string | null;
+}
+
+/** Waiting for table locks took longer than `lockTimeoutMillis`. Nothing was emptied. */
+export class LockTimeoutError extends SqlpinError {
+  readonly lockTimeoutMillis: number;
+  readonly blockers: readonly LockBlocker[];
+
+  constructor(lockTimeoutMillis: number, blockers: readonly LockBlocker[], cause: unknown) {
+    const held = blockers.length === 0 ? 'the sessions holding them had gone when looked up' : `held by session ${blockers.map((b) => b.id).join(', ')}`;
+    super('ERR_LOCK_TIMEOUT', `the table locks were not granted within ${lockTimeoutMillis} ms (${held}); nothing was emptied`, { cause });
+    this.lockTimeoutMillis = lockTimeoutMillis;
+    this.blockers = blockers;
+  }
+}

@@ -26,4 +26,6 @@ export {
   ReadOnlyServerError,
   TransactionAbortedError,
   QueryTimeoutError,
+  LockTimeoutError,
+  type LockBlocker,
 } from './errors.js';

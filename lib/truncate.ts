@@ -1,3 +1,4 @@
+import { LONGEST_TIMER_MILLIS } from './config.js';
 import type { Adapter, TruncateConfig } from './driver.js';
 import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
 import { describe, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
@@ -10,6 +11,12 @@ export interface TruncateOptions {
   cascade?: boolean;
   /** Reset AUTO_INCREMENT / sequences of every table emptied. Default true. */
   restartIdentity?: boolean;
+  /**
+   * Longest wait for the table locks: past it the call rejects with
+   * `LockTimeoutError` naming the sessions that hold them, and nothing is
+   * emptied. Default 0: wait as long as the server does.
+   */
+  lockTimeoutMillis?: number;
 }
 
 /** The arguments of `truncate` as callers give them. */
@@ -51,14 +58,29 @@ export function runTruncate(pin: Pin, { tables, options }: PreparedTruncate): Pr
 }
 
 function parseTruncateOptions(options: unknown): TruncateConfig {
-  if (options === undefined) return { cascade: false, restartIdentity: true };
+  if (options === undefined) return { cascade: false, restartIdentity: true, lockTimeoutMillis: 0 };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError(`truncate options are an object, not ${describe(options)}`);
   }
   const given = options as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => key !== 'cascade' && key !== 'restartIdentity');
+  const unknown = Object.keys(given).filter((key) => !TRUNCATE_KEYS.has(key));
   if (unknown.length > 0) throw new InvalidArgumentError(`unknown truncate option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
-  return { cascade: flag(given, 'cascade', false), restartIdentity: flag(given, 'restartIdentity', true) };
+  return {
+    cascade: flag(given, 'cascade', false),
+    restartIdentity: flag(given, 'restartIdentity', true),
+    lockTimeoutMillis: millis(given, 'lockTimeoutMillis'),
+  };
+}
+
+const TRUNCATE_KEYS = new Set(['cascade', 'restartIdentity', 'lockTimeoutMillis']);
+
+function millis(given: Record<string, unknown>, key: string): number {
+  const value = given[key];
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > LONGEST_TIMER_MILLIS) {
+    throw new InvalidArgumentError(`truncate option ${key} must be a whole number from 0 to ${LONGEST_TIMER_MILLIS}, not ${describe(value)}`);
+  }
+  return value;
 }
 
 function flag(given: Record<string, unknown>, key: string, fallback: boolean): boolean {

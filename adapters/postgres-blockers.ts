@@ -1,0 +1,63 @@
+import { LockTimeoutError, type LockBlocker } from '../lib/errors.js';
+
+/** A session that can name who holds locks on relations, from a connection of its own. */
+export interface BlockerSource {
+  /** Sessions other than this one holding a granted lock on any of the relations (oids). */
+  lockBlockers(oids: readonly string[]): Promise<LockBlocker[]>;
+}
+
+/** SQLSTATE lock_not_available: `lock_timeout` expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Every lock conflicts with the ACCESS EXCLUSIVE lock TRUNCATE needs, so any
+ * other session holding a granted lock on one of the relations blocks it.
+ * `seconds` counts from the start of its transaction, or of its current state
+ * outside one; `query` is its current or last statement.
+ */
+export const BLOCKERS_SQL = `
+SELECT DISTINCT a.pid AS id, a.usename AS "user", a.state,
+       floor(EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.state_change)))::int AS seconds,
+       left(a.query, 200) AS statement
+  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.granted AND l.relation = ANY($1::oid[]) AND l.pid <> $2
+ ORDER BY a.pid`;
+
+/** One round trip sets `lock_timeout` for the rest of the transaction and reads what it was. */
+export const SET_LOCK_TIMEOUT_SQL = `SELECT previous, set_config('lock_timeout', $1, true) FROM (SELECT current_setting('lock_timeout') AS previous) AS s`;
+
+/**
+ * Runs `lock` under `lock_timeout`, restoring the setting once the locks are
+ * held: a truncate inside the caller's transaction leaves its settings as they were.
+ * An expired wait becomes `LockTimeoutError` naming the sessions that held the locks.
+ */
+export async function lockWithin(
+  session: BlockerSource & { query<Row>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }> },
+  lockTimeoutMillis: number,
+  oids: readonly string[],
+  lock: () => Promise<unknown>,
+): Promise<void> {
+  if (lockTimeoutMillis === 0) {
+    await lock();
+    return;
+  }
+  const { rows } = await session.query<{ previous: string }>(SET_LOCK_TIMEOUT_SQL, [`${lockTimeoutMillis}ms`]);
+  try {
+    await lock();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+    throw new LockTimeoutError(lockTimeoutMillis, await session.lockBlockers(oids), error);
+  }
+  await session.query(SET_LOCK_TIMEOUT_SQL, [rows[0]!.previous]);
+}
+
+/** Rows of `BLOCKERS_SQL` as `LockBlocker`s. */
+export function toBlockers(rows: readonly Record<string, unknown>[]): LockBlocker[] {
+  return rows.map((row) => ({
+    id: Number(row.id),
+    user: (row.user as string | null) ?? null,
+    state: (row.state as string | null) ?? null,
+    seconds: row.seconds === null ? null : Number(row.seconds),
+    statement: (row.statement as string | null) ?? null,
+  }));
+}

@@ -1,0 +1,3 @@
+import { lockTimeoutsSuite } from '../shared/lock-timeouts.js';
+
+lockTimeoutsSuite('postgres');
