@@ -133,6 +133,8 @@ t.test('createPool throws ConfigError for wrong types, negative sizes and out-of
     ['order null', { url, order: null }],
     ['resetOnRelease a number', { url, resetOnRelease: 1 }],
     ['onError null', { url, onError: null }],
+    ['queryTimeoutMillis negative', { url, queryTimeoutMillis: -1 }],
+    ['queryTimeoutMillis beyond a timer', { url, queryTimeoutMillis: 2 ** 31 }],
     ['an unknown key', { url, poolSize: 4 }],
   ];
   for (const [label, options] of bad) {
@@ -186,6 +188,10 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
     [`${who}.query(text, null)`, () => target.query('SELECT 1', null as unknown as unknown[]), 'ERR_INVALID_ARGUMENT'],
     [`${who}.query(text, an object)`, () => target.query('SELECT 1', { 0: 1 } as unknown as unknown[]), 'ERR_INVALID_ARGUMENT'],
     [`${who}.query(sql, params)`, () => target.query(sql`SELECT ${1}`, [1]), 'ERR_INVALID_ARGUMENT'],
+    [`${who}.query(text, [], timeoutMillis -1)`, () => target.query('SELECT 1', [], { timeoutMillis: -1 }), 'ERR_INVALID_ARGUMENT'],
+    [`${who}.query(sql, timeoutMillis NaN)`, () => target.query(sql`SELECT ${1}`, { timeoutMillis: Number.NaN }), 'ERR_INVALID_ARGUMENT'],
+    [`${who}.query(text, [], an unknown option)`, () => target.query('SELECT 1', [], { timeout: 5 } as object), 'ERR_INVALID_ARGUMENT'],
+    [`${who}.query(text, [], null)`, () => target.query('SELECT 1', [], null as unknown as object), 'ERR_INVALID_ARGUMENT'],
   ];
   const transactions = (target: Pool | Connection, who: string): Case[] =>
     WRONG_VALUES.map(([label, value]) => [`${who}.transaction(${label})`, () => target.transaction(value as () => void), 'ERR_INVALID_ARGUMENT'] as const);
@@ -222,6 +228,9 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
       ['cascade 1', { cascade: 1 }],
       ['restartIdentity null', { restartIdentity: null }],
       ['an unknown key', { cascade: true, Cascade: true }],
+      ['lockTimeoutMillis -1', { lockTimeoutMillis: -1 }],
+      ['lockTimeoutMillis a string', { lockTimeoutMillis: '300' }],
+      ['lockTimeoutMillis beyond a timer', { lockTimeoutMillis: 2 ** 31 }],
     ];
     return [
       ...tables.map(([label, value]) => [`${who}.truncate(${label})`, () => target.truncate(value as string), 'ERR_INVALID_IDENTIFIER'] as const),
