@@ -56,27 +56,24 @@ export async function findBlockers(query: AsideQuery, sessionId: number, tables:
 }
 
 /**
- * Runs a statement that waits for a table's metadata lock, bounded by
- * `lockTimeoutMillis`. The server counts `lock_wait_timeout` in whole seconds,
- * so a client-side bound keeps the milliseconds; whichever expires first
- * becomes `LockTimeoutError` naming the sessions that hold the lock.
+ * Takes write locks on every table, bounded by `lockTimeoutMillis`. The server
+ * counts `lock_wait_timeout` in whole seconds, so a client-side bound keeps
+ * the milliseconds; whichever expires first becomes `LockTimeoutError`
+ * naming the sessions that hold the locks. The caller sends UNLOCK TABLES.
  */
-export async function lockingStatement(
+export async function lockTables(
   session: AdapterSession & BlockerSource,
-  text: string,
-  table: LockedTable,
+  tables: readonly LockedTable[],
   lockTimeoutMillis: number,
+  quote: (part: string) => string,
 ): Promise<void> {
-  if (lockTimeoutMillis === 0) {
-    await session.query(text);
-    return;
-  }
+  const list = tables.map((table) => `${quote(table.schema)}.${quote(table.name)} WRITE`).join(', ');
   try {
-    await session.query(text, undefined, lockTimeoutMillis);
+    await session.query(`LOCK TABLES ${list}`, undefined, lockTimeoutMillis);
   } catch (error) {
     const expired = error instanceof QueryTimeoutError || (error as { errno?: unknown }).errno === ER_LOCK_WAIT_TIMEOUT;
     if (!expired) throw error;
-    throw new LockTimeoutError(lockTimeoutMillis, await session.lockBlockers([table]), error);
+    throw new LockTimeoutError(lockTimeoutMillis, await session.lockBlockers(tables), error);
   }
 }
 

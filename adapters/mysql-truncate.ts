@@ -4,7 +4,7 @@ import { formatTableName, type TableName } from '../lib/identifiers.js';
 import { isClean, withReferencing } from '../lib/truncate-plan.js';
 import { causal, retryReads, wsrepOn, type ClusterSession } from './galera.js';
 import { refuseReadOnlyMysql } from './read-only.js';
-import { lockingStatement, lockWaitSeconds, type BlockerSource } from './mysql-blockers.js';
+import { lockTables, lockWaitSeconds, type BlockerSource } from './mysql-blockers.js';
 
 /** A base table as information_schema knows it, with its AUTO_INCREMENT counter (null when it has none). */
 interface CatalogTable {
@@ -63,9 +63,11 @@ export async function truncateMysql(
   const bounded = options.lockTimeoutMillis > 0;
   await session.query(`SET FOREIGN_KEY_CHECKS = 0${bounded ? `, lock_wait_timeout = ${lockWaitSeconds(options.lockTimeoutMillis)}` : ''}`);
   try {
+    // Under a lock bound every table is locked before any is emptied: a timeout then leaves all of them as they were.
+    if (bounded) await lockTables(session, emptied, options.lockTimeoutMillis, quote);
     for (const table of emptied) {
       const target = `${quote(table.schema)}.${quote(table.name)}`;
-      await lockingStatement(session, `TRUNCATE TABLE ${target}`, table, options.lockTimeoutMillis);
+      await session.query(`TRUNCATE TABLE ${target}`);
       // TRUNCATE always resets AUTO_INCREMENT on MySQL; put the counter back when asked to keep it.
       if (!options.restartIdentity && table.autoIncrement !== null && table.autoIncrement > 1) {
         await session.query(`ALTER TABLE ${target} AUTO_INCREMENT = ${table.autoIncrement}`);
@@ -114,6 +116,7 @@ async function dirtyTables(
 
 async function restoreChecks(session: AdapterSession, checks: number, lockWait: number | undefined): Promise<void> {
   try {
+    if (lockWait !== undefined) await session.query('UNLOCK TABLES');
     await session.query(`SET FOREIGN_KEY_CHECKS = ${checks === 0 ? 0 : 1}${lockWait === undefined ? '' : `, lock_wait_timeout = ${lockWait}`}`);
   } catch (error) {
     session.condemn();

@@ -51,6 +51,20 @@ export function lockTimeoutsSuite(dialect: Dialect): void {
       t.equal(after.setting, settingBefore, 'the lock wait setting is restored');
     });
 
+    t.test('with several tables, a blocked one leaves the others intact too', async (t) => {
+      await seed(scratch, { parent: 2, bystander: 3 });
+      const db = scratchPool(t, scratch, { max: 1 });
+      const holder = await openHolder(scratch);
+      t.teardown(() => holder.close());
+      await holder.query('BEGIN');
+      await holder.query("INSERT INTO parent (name) VALUES ('held')");
+      await t.rejects(db.truncate(['bystander', 'parent'], { lockTimeoutMillis: 300 }), { code: 'ERR_LOCK_TIMEOUT' });
+      await holder.query('ROLLBACK');
+      t.same(await rowCounts(scratch, ['bystander', 'parent']), { bystander: 3, parent: 2 }, 'nothing emptied, the unblocked table included');
+      await db.truncate(['bystander', 'parent'], { lockTimeoutMillis: 300 });
+      t.same(await rowCounts(scratch, ['bystander', 'parent']), { bystander: 0, parent: 0 }, 'once the blocker is gone, both are emptied');
+    });
+
     t.test('a truncate whose locks come in time empties as usual', async (t) => {
       await seed(scratch, { parent: 2 });
       const db = scratchPool(t, scratch, { max: 1 });

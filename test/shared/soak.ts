@@ -303,7 +303,8 @@ export function soakSuite(dialect: Dialect): void {
       `soak ${dialect}: seed ${seed}, ${launched} operations in ${elapsed} ms on max ${POOL_MAX}, up to ${CONCURRENCY} in flight; ` +
         `deadlocks resolved by the server ${count('deadlock')}, lock wait timeouts ${count('lock-wait-timeout')}, ` +
         `ForeignKeyTruncateError ${count('foreign-key-truncate')}, ` +
-        `onError reports ${reported.length}; ${checks.length} sessions checked (${soakSessions} used by the soak), rows lost ${lost} of ${before.ledger + before.ledgerRefs}`,
+        `onError reports ${reported.length}, sessions opened beyond the first ${POOL_MAX} ${Math.max(0, sessionsSeen.size - POOL_MAX)} (of ${sessionsSeen.size} pinned); ` +
+        `${checks.length} sessions checked (${soakSessions} used by the soak), rows lost ${lost} of ${before.ledger + before.ledgerRefs}`,
     );
     t.comment(`soak ${dialect} outcomes: ${figures.join('; ')}`);
   });
