@@ -63,9 +63,9 @@ export class Scope {
     });
   }
 
-  /** Resolves once no child unit runs or waits. */
-  idle(): Promise<void> {
-    if (!this.#busy) return Promise.resolve();
+  /** Resolves once no child unit runs or waits; undefined when none does already, the common case. */
+  idle(): Promise<void> | undefined {
+    if (!this.#busy) return undefined;
     return new Promise((resolve) => (this.#idle = resolve));
   }
 

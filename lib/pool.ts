@@ -134,7 +134,8 @@ export class Pool {
       } finally {
         pin.live = false;
         // A unit the callback left running still owns the session: it goes back only after.
-        await pin.root.idle();
+        const running = pin.root.idle();
+        if (running !== undefined) await running;
       }
     });
   }
