@@ -30,7 +30,8 @@ export class Scope {
   ended = false;
   #busy = false;
   #idle: (() => void) | undefined;
-  readonly #waiting: Waiting[] = [];
+  /** Made on first use: most scopes never queue anything. */
+  #waiting: Waiting[] | undefined;
 
   constructor(parent: Scope | undefined, depth: number) {
     this.parent = parent;
@@ -44,11 +45,16 @@ export class Scope {
     return scope;
   }
 
-  /** Sends a query now, or after the running child unit and everything queued before it. */
+  /** Whether a child unit runs: work given now must wait for it. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /** Sends a query after the running child unit and everything queued before it. */
   send<T>(send: () => Promise<T>): Promise<T> {
     if (!this.#busy) return send();
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ unit: false, start: () => attempt(send).then(resolve, reject) });
+      (this.#waiting ??= []).push({ unit: false, start: () => attempt(send).then(resolve, reject) });
     });
   }
 
@@ -59,7 +65,7 @@ export class Scope {
       return this.#settle(run);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ unit: true, start: () => this.#settle(run).then(resolve, reject) });
+      (this.#waiting ??= []).push({ unit: true, start: () => this.#settle(run).then(resolve, reject) });
     });
   }
 
@@ -80,7 +86,7 @@ export class Scope {
 
   #next(): void {
     while (!this.#busy) {
-      const waiting = this.#waiting.shift();
+      const waiting = this.#waiting?.shift();
       if (waiting === undefined) {
         this.#idle?.();
         this.#idle = undefined;
@@ -126,7 +132,10 @@ export class Pin {
   /** Runs one statement, in turn with the units of the scope it was issued from. */
   query<Row>(query: unknown, params: unknown, options: unknown): Promise<QueryResult<Row>> {
     const { text, params: values, timeoutMillis } = toStatement(this.adapter, query, params, options);
-    return this.current().send(() => this.#checked().query<Row>(text, values, timeoutMillis));
+    const scope = this.current();
+    // The common case sends at once, without a closure to queue.
+    if (!scope.busy) return this.session.query<Row>(text, values, timeoutMillis);
+    return scope.send(() => this.#checked().query<Row>(text, values, timeoutMillis));
   }
 
   /**
