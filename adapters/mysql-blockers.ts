@@ -29,7 +29,9 @@ const BLOCKER_COLUMNS = `p.ID AS id, p.USER AS user, COALESCE(NULLIF(p.STATE, ''
  * open transaction, which hold their tables' metadata locks until it ends.
  */
 export async function findBlockers(query: AsideQuery, sessionId: number, tables: readonly LockedTable[]): Promise<LockBlocker[]> {
-  const plugin = await query("SELECT 1 FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'");
+  const plugin = await query(
+    "SELECT 1 FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'",
+  );
   const rows =
     plugin.length > 0
       ? await query(

@@ -29,7 +29,11 @@ export class Connection {
   }
 
   /** Runs one statement on this session; see `Pool.query`. */
-  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[] | QueryOptions, options?: QueryOptions): Promise<QueryResult<Row>> {
+  query<Row = Record<string, unknown>>(
+    query: QueryInput,
+    params?: readonly unknown[] | QueryOptions,
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>> {
     // Not async: the session's own promise is handed back rather than wrapped in another
     // (a wrapper costs a promise and two extra ticks per query); a bad call still rejects.
     try {

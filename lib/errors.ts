@@ -117,7 +117,9 @@ export class ReadOnlyServerError extends SqlpinError {
  */
 export class TransactionAbortedError extends SqlpinError {
   constructor(cause: unknown) {
-    super('ERR_TRANSACTION_ABORTED', 'the transaction was aborted by a failed statement and rolled back, not committed: see cause', { cause });
+    super('ERR_TRANSACTION_ABORTED', 'the transaction was aborted by a failed statement and rolled back, not committed: see cause', {
+      cause,
+    });
   }
 }
 
@@ -154,7 +156,10 @@ export class LockTimeoutError extends SqlpinError {
   readonly blockers: readonly LockBlocker[];
 
   constructor(lockTimeoutMillis: number, blockers: readonly LockBlocker[], cause: unknown) {
-    const held = blockers.length === 0 ? 'the sessions holding them had gone when looked up' : `held by session ${blockers.map((b) => b.id).join(', ')}`;
+    const held =
+      blockers.length === 0
+        ? 'the sessions holding them had gone when looked up'
+        : `held by session ${blockers.map((b) => b.id).join(', ')}`;
     super('ERR_LOCK_TIMEOUT', `the table locks were not granted within ${lockTimeoutMillis} ms (${held}); nothing was emptied`, { cause });
     this.lockTimeoutMillis = lockTimeoutMillis;
     this.blockers = blockers;

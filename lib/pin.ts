@@ -54,7 +54,7 @@ export class Scope {
   send<T>(send: () => Promise<T>): Promise<T> {
     if (!this.#busy) return send();
     return new Promise<T>((resolve, reject) => {
-      (this.#waiting ??= []).push({ unit: false, start: () => attempt(send).then(resolve, reject) });
+      this.#enqueue({ unit: false, start: () => attempt(send).then(resolve, reject) });
     });
   }
 
@@ -65,7 +65,7 @@ export class Scope {
       return this.#settle(run);
     }
     return new Promise<T>((resolve, reject) => {
-      (this.#waiting ??= []).push({ unit: true, start: () => this.#settle(run).then(resolve, reject) });
+      this.#enqueue({ unit: true, start: () => this.#settle(run).then(resolve, reject) });
     });
   }
 
@@ -73,6 +73,11 @@ export class Scope {
   idle(): Promise<void> | undefined {
     if (!this.#busy) return undefined;
     return new Promise((resolve) => (this.#idle = resolve));
+  }
+
+  #enqueue(waiting: Waiting): void {
+    this.#waiting ??= [];
+    this.#waiting.push(waiting);
   }
 
   async #settle<T>(run: () => Promise<T>): Promise<T> {
@@ -148,9 +153,11 @@ export class Pin {
     return parent.take(() => {
       this.#checked();
       const unit = new Scope(parent, parent.depth + (transactional ? 1 : 0));
-      return this.#context.run({ pin: this, scope: unit }, () => body(unit)).finally(() => {
-        unit.ended = true;
-      });
+      return this.#context
+        .run({ pin: this, scope: unit }, () => body(unit))
+        .finally(() => {
+          unit.ended = true;
+        });
     });
   }
 

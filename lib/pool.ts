@@ -100,7 +100,11 @@ export class Pool {
    * Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable.
    * Options (`{ timeoutMillis }`) come last: third, or second after a `sql` query.
    */
-  query<Row = Record<string, unknown>>(query: QueryInput, params?: readonly unknown[] | QueryOptions, options?: QueryOptions): Promise<QueryResult<Row>> {
+  query<Row = Record<string, unknown>>(
+    query: QueryInput,
+    params?: readonly unknown[] | QueryOptions,
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>> {
     // Not async, like Connection.query: the inner promise is handed back as is; a bad call still rejects.
     try {
       const pinned = this.#pins.getStore();

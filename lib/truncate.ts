@@ -78,7 +78,9 @@ function millis(given: Record<string, unknown>, key: string): number {
   const value = given[key];
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > LONGEST_TIMER_MILLIS) {
-    throw new InvalidArgumentError(`truncate option ${key} must be a whole number from 0 to ${LONGEST_TIMER_MILLIS}, not ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `truncate option ${key} must be a whole number from 0 to ${LONGEST_TIMER_MILLIS}, not ${describe(value)}`,
+    );
   }
   return value;
 }

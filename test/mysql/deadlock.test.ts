@@ -26,7 +26,7 @@ t.test('mysql: a deadlock inside a savepoint', async (t) => {
       const other = await openHolder(scratch);
       t.teardown(() => other.close());
       await other.query('BEGIN');
-      await other.query('INSERT INTO ballast () VALUES ' + Array.from({ length: 200 }, () => '()').join(', '));
+      await other.query(`INSERT INTO ballast () VALUES ${Array.from({ length: 200 }, () => '()').join(', ')}`);
       await other.query('UPDATE accounts SET n = n + 1 WHERE id = 2');
 
       const seen: Record<string, unknown> = {};
@@ -49,7 +49,11 @@ t.test('mysql: a deadlock inside a savepoint', async (t) => {
           (error: unknown) => error,
         );
       // Once the server shows the second UPDATE running, it waits for the row the other side holds.
-      await until(async () => (await scratch.admin(`SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ${before} AND INFO LIKE '%WHERE id = 2'`)).length > 0);
+      await until(
+        async () =>
+          (await scratch.admin(`SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ${before} AND INFO LIKE '%WHERE id = 2'`)).length >
+          0,
+      );
       await other.query('UPDATE accounts SET n = n + 1 WHERE id = 1');
       await other.query('COMMIT');
       seen.transaction = await outcome;
@@ -61,11 +65,19 @@ t.test('mysql: a deadlock inside a savepoint', async (t) => {
       t.equal(seen.transaction, seen.statement);
       t.same(onError, [], 'onError is not called: nothing failed that sqlpin had to drop');
       t.equal(await db.withConnection((conn) => conn.sessionId), before, 'the session survived and is reused');
-      t.same(await scratch.admin('SELECT id, n FROM accounts ORDER BY id'), [
-        { id: 1, n: 1 },
-        { id: 2, n: 1 },
-      ], "only the other side's updates are committed");
-      t.equal(Number((await db.query<{ n: number }>('SELECT @@in_transaction AS n')).rows[0]!.n), 0, 'the session left no transaction open');
+      t.same(
+        await scratch.admin('SELECT id, n FROM accounts ORDER BY id'),
+        [
+          { id: 1, n: 1 },
+          { id: 2, n: 1 },
+        ],
+        "only the other side's updates are committed",
+      );
+      t.equal(
+        Number((await db.query<{ n: number }>('SELECT @@in_transaction AS n')).rows[0]!.n),
+        0,
+        'the session left no transaction open',
+      );
     });
   }
 });

@@ -60,7 +60,11 @@ export function lockTimeoutsSuite(dialect: Dialect): void {
       await holder.query("INSERT INTO parent (name) VALUES ('held')");
       await t.rejects(db.truncate(['bystander', 'parent'], { lockTimeoutMillis: 300 }), { code: 'ERR_LOCK_TIMEOUT' });
       await holder.query('ROLLBACK');
-      t.same(await rowCounts(scratch, ['bystander', 'parent']), { bystander: 3, parent: 2 }, 'nothing emptied, the unblocked table included');
+      t.same(
+        await rowCounts(scratch, ['bystander', 'parent']),
+        { bystander: 3, parent: 2 },
+        'nothing emptied, the unblocked table included',
+      );
       await db.truncate(['bystander', 'parent'], { lockTimeoutMillis: 300 });
       t.same(await rowCounts(scratch, ['bystander', 'parent']), { bystander: 0, parent: 0 }, 'once the blocker is gone, both are emptied');
     });
@@ -75,7 +79,11 @@ export function lockTimeoutsSuite(dialect: Dialect): void {
     t.test('a bad lockTimeoutMillis is refused before anything is sent', async (t) => {
       const db = scratchPool(t, scratch, { max: 1 });
       for (const value of [-1, 2.5, '300', null]) {
-        await t.rejects(db.truncate('parent', { lockTimeoutMillis: value as never }), { code: 'ERR_INVALID_ARGUMENT' }, JSON.stringify(value));
+        await t.rejects(
+          db.truncate('parent', { lockTimeoutMillis: value as never }),
+          { code: 'ERR_INVALID_ARGUMENT' },
+          JSON.stringify(value),
+        );
       }
     });
   });

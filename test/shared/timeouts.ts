@@ -85,12 +85,16 @@ export function timeoutsSuite(dialect: Dialect): void {
       const proxy = await FaultProxy.start(scratch.url);
       t.teardown(() => proxy.close());
       const onError: unknown[] = [];
-      const db = scratchPool(t, { ...scratch, url: proxy.route(scratch.url) }, {
-        max: 1,
-        queryTimeoutMillis: 300,
-        acquireTimeoutMillis: 3_000,
-        onError: (error) => onError.push(error),
-      });
+      const db = scratchPool(
+        t,
+        { ...scratch, url: proxy.route(scratch.url) },
+        {
+          max: 1,
+          queryTimeoutMillis: 300,
+          acquireTimeoutMillis: 3_000,
+          onError: (error) => onError.push(error),
+        },
+      );
       const stalled = await db.query(q.sessionId);
       proxy.stall();
       const error = await db.query('SELECT 1').catch((e: unknown) => e);

@@ -126,15 +126,19 @@ export function unitsSuite(dialect: Dialect): void {
       t.equal((await labels()).length, 3, 'all three committed');
     });
 
-    t.test('a truncate inside a transaction callback belongs to it', { skip: mysql && 'TRUNCATE commits implicitly on MySQL' }, async (t) => {
-      await scratch.admin("INSERT INTO items (label) VALUES ('x')");
-      const db = scratchPool(t, scratch, { max: 1, acquireTimeoutMillis: 2_000 });
-      await db.transaction(async () => {
-        await db.truncate('items');
-        await db.query("INSERT INTO items (label) VALUES ('after')");
-      });
-      t.same(await labels(), ['after']);
-    });
+    t.test(
+      'a truncate inside a transaction callback belongs to it',
+      { skip: mysql && 'TRUNCATE commits implicitly on MySQL' },
+      async (t) => {
+        await scratch.admin("INSERT INTO items (label) VALUES ('x')");
+        const db = scratchPool(t, scratch, { max: 1, acquireTimeoutMillis: 2_000 });
+        await db.transaction(async () => {
+          await db.truncate('items');
+          await db.query("INSERT INTO items (label) VALUES ('after')");
+        });
+        t.same(await labels(), ['after']);
+      },
+    );
 
     t.test('a statement that fails inside a transaction whose callback returns anyway', async (t) => {
       await scratch.admin('DELETE FROM items');
@@ -152,7 +156,11 @@ export function unitsSuite(dialect: Dialect): void {
         t.equal(outcome, 'returned', 'MySQL keeps the transaction open after a failed statement: it commits');
         t.same(await labels(), ['kept?']);
       } else {
-        t.equal((outcome as SqlpinError).code, 'ERR_TRANSACTION_ABORTED', 'PostgreSQL aborted it: TransactionAbortedError, not a silent ROLLBACK');
+        t.equal(
+          (outcome as SqlpinError).code,
+          'ERR_TRANSACTION_ABORTED',
+          'PostgreSQL aborted it: TransactionAbortedError, not a silent ROLLBACK',
+        );
         t.equal((outcome as Error).name, 'TransactionAbortedError');
         t.equal(((outcome as Error).cause as { code?: string }).code, '42P01', 'the first failure is the cause');
         t.same(await labels(), [], 'nothing was committed');
@@ -161,23 +169,27 @@ export function unitsSuite(dialect: Dialect): void {
       t.same(onError, []);
     });
 
-    t.test('an aborted savepoint rejects its own level; the outer transaction goes on', { skip: mysql && 'MySQL does not abort on a failed statement' }, async (t) => {
-      await scratch.admin('DELETE FROM items');
-      const db = scratchPool(t, scratch, { max: 1 });
-      const inner = await db.transaction(async (tx) => {
-        await tx.query("INSERT INTO items (label) VALUES ('outer')");
-        const failure = await tx
-          .transaction(async (sp) => {
-            await sp.query("INSERT INTO items (label) VALUES ('inner')");
-            await sp.query('SELECT 1/0').catch(() => undefined);
-          })
-          .catch((error: unknown) => error);
-        await tx.query("INSERT INTO items (label) VALUES ('after')");
-        return failure;
-      });
-      t.equal((inner as SqlpinError).code, 'ERR_TRANSACTION_ABORTED');
-      t.equal(((inner as Error).cause as { code?: string }).code, '22012');
-      t.same(await labels(), ['outer', 'after']);
-    });
+    t.test(
+      'an aborted savepoint rejects its own level; the outer transaction goes on',
+      { skip: mysql && 'MySQL does not abort on a failed statement' },
+      async (t) => {
+        await scratch.admin('DELETE FROM items');
+        const db = scratchPool(t, scratch, { max: 1 });
+        const inner = await db.transaction(async (tx) => {
+          await tx.query("INSERT INTO items (label) VALUES ('outer')");
+          const failure = await tx
+            .transaction(async (sp) => {
+              await sp.query("INSERT INTO items (label) VALUES ('inner')");
+              await sp.query('SELECT 1/0').catch(() => undefined);
+            })
+            .catch((error: unknown) => error);
+          await tx.query("INSERT INTO items (label) VALUES ('after')");
+          return failure;
+        });
+        t.equal((inner as SqlpinError).code, 'ERR_TRANSACTION_ABORTED');
+        t.equal(((inner as Error).cause as { code?: string }).code, '22012');
+        t.same(await labels(), ['outer', 'after']);
+      },
+    );
   });
 }

@@ -112,7 +112,10 @@ t.test('close while work is borrowed: new work is refused, borrowed work finishe
   release.open();
   await t.resolves(borrowed);
   await closing;
-  t.ok(adapter.sessions.every((session) => session.closed), 'all sessions closed');
+  t.ok(
+    adapter.sessions.every((session) => session.closed),
+    'all sessions closed',
+  );
   await t.resolves(db.close(), 'close is idempotent');
 });
 
@@ -178,7 +181,16 @@ t.test('units on a pin', async (t) => {
       await Promise.all([tx.query('x'), db.query('y'), db.withConnection((conn) => conn.query('z'))]);
       await tx.transaction(() => db.query('nested'));
     });
-    t.same(adapter.log, ['1: BEGIN', '1: x', '1: y', '1: z', '1: SAVEPOINT sqlpin_savepoint_1', '1: nested', '1: RELEASE SAVEPOINT sqlpin_savepoint_1', '1: COMMIT']);
+    t.same(adapter.log, [
+      '1: BEGIN',
+      '1: x',
+      '1: y',
+      '1: z',
+      '1: SAVEPOINT sqlpin_savepoint_1',
+      '1: nested',
+      '1: RELEASE SAVEPOINT sqlpin_savepoint_1',
+      '1: COMMIT',
+    ]);
   });
 
   t.test('sibling savepoints run one after the other, each under a name of its own', async (t) => {
