@@ -12,10 +12,10 @@ import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.j
  * after the callback settles every method throws `ConnectionReleasedError`.
  */
 export class Connection {
-  readonly #pin: Pin;
+  readonly #pin: Pin<Connection>;
 
   /** @internal The pool hands out handles; there is no public way to make one. */
-  constructor(pin: Pin) {
+  constructor(pin: Pin<Connection>) {
     this.#pin = pin;
   }
 
@@ -57,7 +57,7 @@ export class Connection {
     return runTransaction(pin, () => fn(this));
   }
 
-  #live(): Pin {
+  #live(): Pin<Connection> {
     if (!this.#pin.live) throw new ConnectionReleasedError();
     return this.#pin;
   }

@@ -4,8 +4,8 @@ import { ConnectionReleasedError } from './errors.js';
 import { toStatement } from './statement.js';
 
 /** What the async context holds inside a pinned callback: the pin, and the unit the code runs in. */
-export interface PinContext {
-  readonly pin: Pin;
+export interface PinContext<Handle> {
+  readonly pin: Pin<Handle>;
   readonly scope: Scope;
 }
 
@@ -109,7 +109,7 @@ export class Scope {
  * the callback settles, which revokes its handle and ends the pin. Work on it
  * runs in units, one at a time per scope (see `Scope`).
  */
-export class Pin {
+export class Pin<Handle = unknown> {
   live = true;
   /** The server session's id; behind a transaction pooler, that of the transaction the pin runs in. */
   id: number;
@@ -117,19 +117,30 @@ export class Pin {
   readonly adapter: Adapter;
   readonly report: ErrorReporter;
   readonly root = new Scope(undefined, 0);
-  readonly #context: AsyncLocalStorage<PinContext>;
+  /** The handle the pinned callback was given: nested `withConnection` calls get the same one. */
+  readonly handle: Handle;
+  readonly #context: AsyncLocalStorage<PinContext<Handle>>;
   #savepoints = 0;
 
-  constructor(session: AdapterSession, adapter: Adapter, report: ErrorReporter, context: AsyncLocalStorage<PinContext>) {
+  constructor(
+    session: AdapterSession,
+    adapter: Adapter,
+    report: ErrorReporter,
+    context: AsyncLocalStorage<PinContext<Handle>>,
+    handle: (pin: Pin<Handle>) => Handle,
+  ) {
     this.session = session;
     this.id = session.id;
     this.adapter = adapter;
     this.report = report;
     this.#context = context;
+    this.handle = handle(this);
   }
 
   /** The scope the calling code runs in: its unit if it runs inside one of this pin's, else the root. */
   current(): Scope {
+    // No unit runs unless the root runs one: then every scope of this pin has ended but the root.
+    if (!this.root.busy) return this.root;
     const store = this.#context.getStore();
     return store?.pin === this ? store.scope.live() : this.root;
   }

@@ -50,9 +50,7 @@ export class Pool {
   #adapter: Adapter | undefined;
   readonly #loading: Promise<Adapter>;
   readonly #sessions: genericPool.Pool<Slot>;
-  readonly #pins = new AsyncLocalStorage<PinContext>();
-  /** The handle each pin's callback was given, for nested `withConnection` calls. */
-  readonly #handles = new WeakMap<Pin, Connection>();
+  readonly #pins = new AsyncLocalStorage<PinContext<Connection>>();
   readonly #config: PoolConfig;
   readonly #report: ErrorReporter;
   readonly #lifetimes: Lifetimes;
@@ -127,12 +125,10 @@ export class Pool {
     // Not async, like query: the borrow's promise is handed back rather than wrapped; a bad call still rejects.
     if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
     const current = this.#pins.getStore();
-    if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(this.#handles.get(current.pin)!)));
+    if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
     return this.#borrow(async (session, adapter) => {
-      const pin = new Pin(session, adapter, this.#report, this.#pins);
-      const handle = new Connection(pin);
-      this.#handles.set(pin, handle);
-      const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(handle));
+      const pin = this.#pin(session, adapter);
+      const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
       try {
         return await (this.#config.pooler === undefined ? run() : pinByTransaction(pin, adapter.transactionPin!, run));
       } finally {
@@ -163,7 +159,7 @@ export class Pool {
     if (this.#closed !== undefined && !pin?.live) throw new PoolClosedError();
     if (prepared === undefined) return;
     if (pin?.live) return runTruncate(pin, prepared);
-    return this.#borrow((session, adapter) => runTruncate(new Pin(session, adapter, this.#report, this.#pins), prepared));
+    return this.#borrow((session, adapter) => runTruncate(this.#pin(session, adapter), prepared));
   }
 
   /** Counts of sessions and waiting callers. */
@@ -184,6 +180,10 @@ export class Pool {
   close(): Promise<void> {
     this.#closed ??= this.#sessions.drain().then(() => this.#sessions.clear());
     return this.#closed;
+  }
+
+  #pin(session: AdapterSession, adapter: Adapter): Pin<Connection> {
+    return new Pin(session, adapter, this.#report, this.#pins, handleFor);
   }
 
   /**
@@ -281,6 +281,10 @@ export class Pool {
 export function createPool(options: PoolOptions): Pool {
   const config = parsePoolOptions(options);
   return new Pool(config, loadAdapter(config));
+}
+
+function handleFor(pin: Pin<Connection>): Connection {
+  return new Connection(pin);
 }
 
 function messageOf(error: unknown): string {

@@ -8,7 +8,7 @@ import type { Pin } from './pin.js';
  * opened with a raw BEGIN, so that it is never committed behind the caller's
  * back). Sibling transactions on one pin run one after the other.
  */
-export function runTransaction<T>(pin: Pin, body: () => Promise<T> | T): Promise<T> {
+export function runTransaction<T, H>(pin: Pin<H>, body: () => Promise<T> | T): Promise<T> {
   return pin.unit(true, (unit) => transact(pin, unit.depth - 1, body));
 }
 
@@ -20,7 +20,7 @@ export function runTransaction<T>(pin: Pin, body: () => Promise<T> | T): Promise
  * error reaches every level and nothing is rolled back that no longer exists.
  * If a rollback fails the session's state is unknown: it is condemned.
  */
-export async function transact<T>(pin: Pin, level: number, body: () => Promise<T> | T): Promise<T> {
+export async function transact<T, H>(pin: Pin<H>, level: number, body: () => Promise<T> | T): Promise<T> {
   const { session } = pin;
   const savepoint = level === 0 && !session.inTransaction() ? undefined : pin.nextSavepoint();
   await session.query(savepoint === undefined ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
@@ -43,7 +43,7 @@ export async function transact<T>(pin: Pin, level: number, body: () => Promise<T
 }
 
 /** Rolls back one level, unless the server already ended the transaction. */
-async function rollBack(pin: Pin, savepoint: string | undefined): Promise<void> {
+async function rollBack<H>(pin: Pin<H>, savepoint: string | undefined): Promise<void> {
   const session: AdapterSession = pin.session;
   try {
     const { status, failure } = await session.transactionState();

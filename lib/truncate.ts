@@ -48,7 +48,7 @@ export function prepareTruncate(adapter: Adapter, tables: unknown, options: unkn
  * in a transaction of its own, or a savepoint of the caller's, so a failure
  * changes nothing.
  */
-export function runTruncate(pin: Pin, { tables, options }: PreparedTruncate): Promise<void> {
+export function runTruncate<H>(pin: Pin<H>, { tables, options }: PreparedTruncate): Promise<void> {
   const { adapter, session } = pin;
   return pin.unit(false, async (unit) => {
     if (!adapter.truncateCommitsImplicitly) return transact(pin, unit.depth, () => adapter.truncate(session, tables, options));
