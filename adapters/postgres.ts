@@ -121,7 +121,10 @@ export class PostgresSession implements AdapterSession, BlockerSource {
   prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     const naming = this.#naming.known;
     if (naming === undefined) {
-      const backend = () => this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined, this.#context.queryTimeoutMillis).then(({ rows }) => rows[0]?.pid);
+      const backend = () =>
+        this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined, this.#context.queryTimeoutMillis).then(
+          ({ rows }) => rows[0]?.pid,
+        );
       return this.#naming.ask(this.id, backend).then(() => this.prepared<Row>(text, params));
     }
     if (!naming) return this.#run<Row>(text, params, this.#context.queryTimeoutMillis);
@@ -292,7 +295,11 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
         await client.end().catch(settings.report);
         throw error;
       }
-      const context = { report: settings.report, queryTimeoutMillis: settings.queryTimeoutMillis, side: (text: string, params: readonly unknown[]) => runAside(options, text, params) };
+      const context = {
+        report: settings.report,
+        queryTimeoutMillis: settings.queryTimeoutMillis,
+        side: (text: string, params: readonly unknown[]) => runAside(options, text, params),
+      };
       return new PostgresSession(client, context, parameters, naming);
     },
     // The adapter only ever receives sessions it opened itself.
