@@ -3,6 +3,7 @@ import mysql from 'mysql2';
 import type { Adapter, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { bounded } from '../lib/timeout.js';
+import { queryChannel, traceQuery } from '../lib/tracing.js';
 import { truncateMysql } from './mysql-truncate.js';
 import type { ClusterSession } from './galera.js';
 import { findBlockers, type AsideQuery, type BlockerSource, type LockedTable } from './mysql-blockers.js';
@@ -61,6 +62,11 @@ class MysqlSession implements ClusterSession, BlockerSource {
   }
 
   query<Row>(text: string, params?: readonly unknown[], timeoutMillis = this.#context.queryTimeoutMillis): Promise<QueryResult<Row>> {
+    if (queryChannel.hasSubscribers) return traceQuery('mysql', text, this.id, () => this.#bounded<Row>(text, params, timeoutMillis));
+    return this.#bounded<Row>(text, params, timeoutMillis);
+  }
+
+  #bounded<Row>(text: string, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
     const running = this.#query<Row>(text, params);
     if (timeoutMillis === 0) return running;
     return bounded(running, timeoutMillis, this.#overdue, (timeout, settled) => {

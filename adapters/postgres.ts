@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Adapter, AdapterSession, AdapterSettings, QueryResult, TransactionState } from '../lib/driver.js';
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { bounded, type OverdueHandling } from '../lib/timeout.js';
+import { queryChannel, traceQuery } from '../lib/tracing.js';
 import type { LockBlocker, QueryTimeoutError } from '../lib/errors.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
@@ -137,7 +138,14 @@ export class PostgresSession implements AdapterSession, BlockerSource {
     return this.#run<Row>(query, name === undefined ? params : undefined, this.#context.queryTimeoutMillis);
   }
 
+  /** Every statement this session sends, sqlpin's own included, passes here. */
   #run<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
+    if (!queryChannel.hasSubscribers) return this.#enqueue<Row>(query, params, timeoutMillis);
+    const text = typeof query === 'string' ? query : query.text;
+    return traceQuery('postgres', text, this.id, () => this.#enqueue<Row>(query, params, timeoutMillis));
+  }
+
+  #enqueue<Row>(query: string | pg.QueryConfig, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
     return new Promise((resolve, reject) => {
       const call: PendingQuery = { query, params, timeoutMillis, resolve: resolve as PendingQuery['resolve'], reject };
       if (this.#busy) this.#waiting.push(call);

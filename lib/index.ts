@@ -9,6 +9,7 @@ export { sql, SqlQuery } from './sql.js';
 export type { QueryInput, QueryOptions } from './statement.js';
 export type { TableRef } from './identifiers.js';
 export type { TruncateOptions } from './truncate.js';
+export type { PoolEvent, QueryTrace } from './tracing.js';
 export type { Dialect, QueryResult } from './driver.js';
 export type { MysqlConnectionOptions, PostgresConnectionOptions, TlsOptions } from './connection-options.js';
 export {

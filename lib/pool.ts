@@ -10,6 +10,7 @@ import { Lifetimes } from './lifetime.js';
 import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { toStatement, type QueryInput, type QueryOptions } from './statement.js';
+import { publishPoolEvent, type PoolEvent } from './tracing.js';
 import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
 
 /** What generic-pool holds: an open session, or the failure of one attempt to open one. */
@@ -21,7 +22,15 @@ interface Slot {
    * happened while it waited, and retries past one that sat idle before it came.
    */
   readonly failureNumber?: number;
+  /** Set just before the pool drops the session: how and why it leaves, for `sqlpin:pool`. */
+  ending?: Ending;
 }
+
+type Ending = Required<Pick<PoolEvent, 'event' | 'reason'>>;
+const IDLE: Ending = { event: 'close', reason: 'idle timeout' };
+const POOL_CLOSED: Ending = { event: 'close', reason: 'pool closed' };
+const RETIRED: Ending = { event: 'close', reason: 'maxLifetimeMillis or maxUses reached' };
+const UNUSABLE: Ending = { event: 'destroy', reason: 'unusable: a fatal error, killed by the server, or its state unknown' };
 
 /** Counts of the pool's sessions, as `stats()` returns them. */
 export interface PoolStats {
@@ -76,7 +85,11 @@ export class Pool {
       {
         create: () => this.#open(),
         destroy: async (slot) => {
-          await slot.session?.close();
+          const { session } = slot;
+          if (session === undefined) return;
+          await session.close();
+          const { event, reason } = slot.ending ?? (this.#closed === undefined ? IDLE : POOL_CLOSED);
+          publishPoolEvent(() => ({ event, reason, dialect: this.dialect, sessionId: session.id }));
         },
       },
       {
@@ -220,6 +233,7 @@ export class Pool {
         throw new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure ?? error);
       }
       if (slot.session?.isReusable() && !this.#lifetimes.expired(slot.session)) return slot;
+      slot.ending = slot.session?.isReusable() ? RETIRED : UNUSABLE;
       await this.#sessions.destroy(slot);
       if (slot.session === undefined && slot.failureNumber! > failuresBefore) {
         throw new ConnectionError(`could not open a ${this.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
@@ -244,6 +258,7 @@ export class Pool {
     // Judged between borrows, never during one: a session past its lifetime or uses is closed
     // politely here, and closing it ends anything it still held.
     if (this.#lifetimes.returned(session)) {
+      slot.ending = session.isReusable() ? RETIRED : UNUSABLE;
       await this.#sessions.destroy(slot).catch(this.#report);
       return;
     }
@@ -254,8 +269,9 @@ export class Pool {
       session.condemn();
       this.#report(error);
     }
+    if (!session.isReusable()) slot.ending = UNUSABLE;
     try {
-      await (session.isReusable() ? this.#sessions.release(slot) : this.#sessions.destroy(slot));
+      await (slot.ending === undefined ? this.#sessions.release(slot) : this.#sessions.destroy(slot));
     } catch (error) {
       this.#report(error);
     }
@@ -266,6 +282,7 @@ export class Pool {
     try {
       const session = await (this.#adapter ?? (await this.#loading)).connect();
       this.#lifetimes.opened(session);
+      publishPoolEvent(() => ({ event: 'open', dialect: this.dialect, sessionId: session.id }));
       return { session };
     } catch (failure) {
       this.#lastFailure = { failure, failureNumber: ++this.#failures };

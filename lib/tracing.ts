@@ -1,0 +1,41 @@
+import { channel, tracingChannel } from 'node:diagnostics_channel';
+import type { Dialect, QueryResult } from './driver.js';
+
+/**
+ * What `sqlpin:query` publishes for each statement sent, sqlpin's own included.
+ * The channel adds `result` (with its `rowCount`) on `asyncEnd`, or `error` on `error`.
+ */
+export interface QueryTrace {
+  readonly dialect: Dialect;
+  readonly text: string;
+  readonly sessionId: number;
+  result?: QueryResult<unknown>;
+  error?: unknown;
+}
+
+/** What `sqlpin:pool` publishes when a session opens, or is closed or destroyed, and why. */
+export interface PoolEvent {
+  readonly event: 'open' | 'close' | 'destroy';
+  readonly dialect: Dialect;
+  readonly sessionId: number;
+  /** For close and destroy: why the session left the pool. */
+  readonly reason?: string;
+}
+
+/** A `TracingChannel` named `sqlpin:query`: start, end, asyncStart, asyncEnd and error, as Node defines them. */
+export const queryChannel = tracingChannel<unknown, QueryTrace>('sqlpin:query');
+/** The `sqlpin:pool` channel of session lifecycle events. */
+export const poolChannel = channel('sqlpin:pool');
+
+/**
+ * Runs one statement under the query channel. Callers check
+ * `queryChannel.hasSubscribers` first, so that nobody listening costs nothing.
+ */
+export function traceQuery<Row>(dialect: Dialect, text: string, sessionId: number, run: () => Promise<QueryResult<Row>>): Promise<QueryResult<Row>> {
+  return queryChannel.tracePromise(run, { dialect, text, sessionId });
+}
+
+/** Publishes a lifecycle event, built only when someone listens. */
+export function publishPoolEvent(event: () => PoolEvent): void {
+  if (poolChannel.hasSubscribers) poolChannel.publish(event());
+}

@@ -1,0 +1,3 @@
+import { tracingSuite } from '../shared/tracing.js';
+
+tracingSuite('postgres');
