@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import knex from 'knex';
 import { barePool } from '../bare-pool.js';
 import { ARM, POOL_MAX, SELECT_ONE, type BenchContext } from '../context.js';
@@ -13,6 +14,29 @@ interface Contender {
   readonly op: () => PromiseLike<unknown>;
   /** One connection serves one caller at a time: it is measured at concurrency 1 only. */
   readonly serialOnly?: boolean;
+  /** Runs each of its samples with a subscriber on `sqlpin:query` (the channel is process-wide). */
+  readonly traced?: boolean;
+}
+
+/** An APM-like subscriber: it reads what each statement published, and keeps nothing. */
+const SUBSCRIBER = {
+  start: (message: unknown) => void (message as { text: string }).text,
+  end: () => undefined,
+  asyncStart: () => undefined,
+  asyncEnd: (message: unknown) => void (message as { result?: { rowCount: number } }).result?.rowCount,
+  error: () => undefined,
+};
+
+/** One sample, with the query channel subscribed for just its span when the contender is traced. */
+async function sampleOf(contender: Contender, concurrency: number, windowMillis: number, signal: AbortSignal) {
+  if (!contender.traced) return throughput(contender.op, concurrency, windowMillis, signal);
+  const channel = tracingChannel('sqlpin:query');
+  channel.subscribe(SUBSCRIBER);
+  try {
+    return await throughput(contender.op, concurrency, windowMillis, signal);
+  } finally {
+    channel.unsubscribe(SUBSCRIBER);
+  }
 }
 
 /**
@@ -39,6 +63,12 @@ export async function measureSelect(ctx: BenchContext): Promise<CaseResult[]> {
         const db = resources.add(`sqlpin (${label})`, sqlpin.createPool({ url, max: POOL_MAX }), (pool) => pool.close());
         return { name: ARM.sqlpin('db.query', label), op: () => db.query(SELECT_ONE) };
       }),
+      ...ctx.builds
+        .filter(({ label }) => label === 'dist')
+        .map(({ sqlpin }): Contender => {
+          const db = resources.add('sqlpin (dist, traced)', sqlpin.createPool({ url, max: POOL_MAX }), (pool) => pool.close());
+          return { name: ARM.sqlpin('db.query with a sqlpin:query subscriber', 'dist'), op: () => db.query(SELECT_ONE), traced: true };
+        }),
     ];
     // Opens every pool's sessions and lets the JIT settle before anything is timed.
     for (const { op, serialOnly } of contenders) await throughput(op, serialOnly ? 1 : POOL_MAX, WARM_MILLIS, signal);
@@ -47,7 +77,7 @@ export async function measureSelect(ctx: BenchContext): Promise<CaseResult[]> {
     for (const concurrency of CONCURRENCY) {
       const arms: Arm[] = contenders
         .filter((contender) => concurrency === 1 || !contender.serialOnly)
-        .map(({ name, op }) => ({ name, sample: () => throughput(op, concurrency, ctx.settings.windowMillis, signal) }));
+        .map((contender) => ({ name: contender.name, sample: () => sampleOf(contender, concurrency, ctx.settings.windowMillis, signal) }));
       cases.push(await measureCase({ workload: 'W1', label: `c=${concurrency}`, unit: 'ops/s', reps: ctx.settings.reps }, arms, signal));
     }
     return cases;
