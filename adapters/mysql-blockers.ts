@@ -1,5 +1,5 @@
 import type { AdapterSession } from '../lib/driver.js';
-import { LockTimeoutError, QueryTimeoutError, type LockBlocker } from '../lib/errors.js';
+import { LockTimeoutError, QueryTimeoutError, toBlockers, type LockBlocker } from '../lib/errors.js';
 
 /** A table as MySQL names it: database and table. */
 export interface LockedTable {
@@ -48,13 +48,7 @@ export async function findBlockers(query: AsideQuery, sessionId: number, tables:
             ORDER BY p.ID`,
           [sessionId],
         );
-  return rows.map((row) => ({
-    id: Number(row.id),
-    user: (row.user as string | null) ?? null,
-    state: (row.state as string | null) ?? null,
-    seconds: row.seconds === null ? null : Number(row.seconds),
-    statement: (row.statement as string | null) ?? null,
-  }));
+  return toBlockers(rows);
 }
 
 /**

@@ -51,13 +51,3 @@ export async function lockWithin(
   await session.query(SET_LOCK_TIMEOUT_SQL, [rows[0]!.previous]);
 }
 
-/** Rows of `BLOCKERS_SQL` as `LockBlocker`s. */
-export function toBlockers(rows: readonly Record<string, unknown>[]): LockBlocker[] {
-  return rows.map((row) => ({
-    id: Number(row.id),
-    user: (row.user as string | null) ?? null,
-    state: (row.state as string | null) ?? null,
-    seconds: row.seconds === null ? null : Number(row.seconds),
-    statement: (row.statement as string | null) ?? null,
-  }));
-}

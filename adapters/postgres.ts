@@ -3,11 +3,11 @@ import type { Adapter, AdapterSession, AdapterSettings, QueryResult, Transaction
 import type { IdentifierRules } from '../lib/identifiers.js';
 import { bounded, type OverdueHandling } from '../lib/timeout.js';
 import { queryChannel, traceQuery } from '../lib/tracing.js';
-import type { LockBlocker, QueryTimeoutError } from '../lib/errors.js';
+import { toBlockers, type LockBlocker, type QueryTimeoutError } from '../lib/errors.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
 import { NamingCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
-import { BLOCKERS_SQL, toBlockers, type BlockerSource } from './postgres-blockers.js';
+import { BLOCKERS_SQL, type BlockerSource } from './postgres-blockers.js';
 import { closeWithin } from './close.js';
 
 /** A driver error after which the session cannot be trusted: socket faults, FATAL / PANIC from the server. */

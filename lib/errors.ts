@@ -150,6 +150,17 @@ export interface LockBlocker {
   readonly statement: string | null;
 }
 
+/** Rows of an adapter's blocker look-up (columns id, user, state, seconds, statement) as `LockBlocker`s. */
+export function toBlockers(rows: readonly Record<string, unknown>[]): LockBlocker[] {
+  return rows.map((row) => ({
+    id: Number(row.id),
+    user: (row.user as string | null) ?? null,
+    state: (row.state as string | null) ?? null,
+    seconds: row.seconds === null ? null : Number(row.seconds),
+    statement: (row.statement as string | null) ?? null,
+  }));
+}
+
 /** Waiting for table locks took longer than `lockTimeoutMillis`. Nothing was emptied. */
 export class LockTimeoutError extends SqlpinError {
   readonly lockTimeoutMillis: number;
