@@ -269,7 +269,7 @@ export function createMysqlAdapter(settings: AdapterSettings): Adapter {
       return retriedReads;
     },
     // The adapter only ever receives sessions it opened itself.
-    truncate: (session, tables, truncateOptions) =>
-      truncateMysql(session as MysqlSession, tables, truncateOptions, quoteMysql, () => retriedReads++),
+    truncate: (session, what, truncateOptions) =>
+      truncateMysql(session as MysqlSession, what, truncateOptions, quoteMysql, () => retriedReads++),
   };
 }

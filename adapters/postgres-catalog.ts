@@ -1,5 +1,5 @@
-import type { AdapterSession, QueryResult } from '../lib/driver.js';
-import { TableNotFoundError } from '../lib/errors.js';
+import type { AdapterSession, QueryResult, TruncateTarget } from '../lib/driver.js';
+import { InvalidArgumentError, TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
 import type { TableState } from '../lib/truncate-plan.js';
 
@@ -19,9 +19,15 @@ export interface CatalogTable {
   readonly referencedBy: string[];
   /** Sequences RESTART IDENTITY would restart, already quoted, with their start values. */
   readonly sequences: { name: string; start: string }[];
+  /**
+   * A DELETE would not leave what TRUNCATE leaves: a user trigger on DELETE or
+   * TRUNCATE, a DELETE rule, row-level security (a DELETE sees only some rows),
+   * or a partitioned table (triggers of its partitions).
+   */
+  readonly mustTruncate: boolean;
 }
 
-/** The named tables and, for each, the tables referencing it transitively. */
+/** The tables to empty and, for each, the tables referencing it transitively. */
 export interface Catalog {
   readonly named: CatalogTable[];
   /** Every table met: the named ones and all that reference them, by oid. */
@@ -29,60 +35,132 @@ export interface Catalog {
 }
 
 /**
- * One round trip: resolves the names exactly as the server would (to_regclass
- * honours search_path), follows foreign keys to every referencing table
- * (UNION ends cycles), and lists the sequences each table owns (serial or identity).
+ * Follows foreign keys from the `named` CTE to every referencing table (UNION
+ * ends cycles) and describes each. What each table owns is read by joins on
+ * aggregates, not by a subquery per table: with a subquery per row the planner
+ * multiplies its cost by its (poor) estimate of the tables in a schema, and on a
+ * catalog bloated by tests creating and dropping tables the total crossed
+ * jit_above_cost, so every reset paid ~40 ms of JIT compilation. The tables
+ * met are looked up by oid (LATERAL, OFFSET 0 keeps it a per-row index scan):
+ * a hash join would scan all of pg_class a second time.
  */
-const CATALOG = `
-WITH RECURSIVE named AS (
-  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
-), edges AS (
+const FOLLOW = `
+edges AS (
   SELECT con.conrelid AS child, con.confrelid AS parent FROM pg_constraint con
    WHERE con.contype = 'f' AND con.confrelid IN (SELECT oid FROM named WHERE oid IS NOT NULL)
   UNION
   SELECT con.conrelid, con.confrelid FROM pg_constraint con JOIN edges e ON con.confrelid = e.child WHERE con.contype = 'f'
 ), met AS (
   SELECT oid FROM named WHERE oid IS NOT NULL UNION SELECT child FROM edges
+), referencing AS (
+  SELECT parent, array_agg(child::text) AS children FROM edges GROUP BY parent
+), owned AS (
+  SELECT d.refobjid AS rel, json_agg(json_build_object('name', s.oid::regclass::text, 'start', q.seqstart::text)) AS sequences
+    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_sequence q ON q.seqrelid = s.oid
+   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+     AND d.refobjid IN (SELECT oid FROM met)
+   GROUP BY d.refobjid
+), deleting_differs AS (
+  SELECT tgrelid AS rel FROM pg_trigger WHERE NOT tgisinternal AND (tgtype & 40) <> 0 AND tgrelid IN (SELECT oid FROM met)
+  UNION
+  SELECT ev_class FROM pg_rewrite WHERE ev_type = '4' AND ev_class IN (SELECT oid FROM met)
 )
-SELECT named.ord, NULL AS oid, NULL AS schema, NULL AS name, NULL AS kind, NULL AS "referencedBy", NULL AS sequences
-  FROM named WHERE named.oid IS NULL
+SELECT lookup.role, lookup.ord, lookup.oid::oid::text, NULL AS schema, NULL AS name, k.relkind::text AS kind,
+       NULL AS "referencedBy", NULL AS sequences, NULL AS "mustTruncate", NULL AS "isNamed"
+  FROM lookup LEFT JOIN pg_class k ON k.oid = lookup.oid
 UNION ALL
-SELECT named.ord, c.oid::text, n.nspname, c.relname, c.relkind::text,
-       ARRAY(SELECT e.child::text FROM edges e WHERE e.parent = c.oid),
-       (SELECT json_agg(json_build_object('name', s.oid::regclass::text, 'start', q.seqstart::text))
-          FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_sequence q ON q.seqrelid = s.oid
-         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-           AND d.deptype IN ('a', 'i') AND d.refobjid = c.oid)
-  FROM met JOIN pg_class c ON c.oid = met.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN named ON named.oid = met.oid`;
+SELECT 'met', NULL, c.oid::text, n.nspname, c.relname, c.relkind::text,
+       COALESCE(r.children, '{}'), o.sequences,
+       c.relkind = 'p' OR c.relrowsecurity OR c.oid IN (SELECT rel FROM deleting_differs),
+       c.oid IN (SELECT oid FROM named)
+  FROM met CROSS JOIN LATERAL (SELECT * FROM pg_class WHERE pg_class.oid = met.oid OFFSET 0) AS c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid`;
 
-/** Resolves the named tables; a missing one, or one that is not a table, is `TableNotFoundError` before anything changes. */
-export async function readCatalog(
-  session: CatalogSession,
-  tables: readonly TableName[],
-  quote: (part: string) => string,
-): Promise<Catalog> {
-  const qualified = tables.map((table) =>
-    table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`,
-  );
-  const { rows } = await session.prepared<Omit<CatalogTable, 'sequences'> & { ord: string | null; sequences: CatalogTable['sequences'] | null }>(
-    CATALOG,
-    [qualified],
-  );
-  const found = new Map<string, CatalogTable>();
-  const namedByPosition = new Map<number, string | null>();
-  for (const row of rows) {
-    if (row.ord !== null) namedByPosition.set(Number(row.ord), row.oid);
-    if (row.oid !== null) found.set(row.oid, { ...row, sequences: row.sequences ?? [] });
+/** The named tables, resolved exactly as the server would (to_regclass honours search_path). */
+const CATALOG_TABLES = `
+WITH RECURSIVE named AS (
+  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
+), lookup AS (
+  SELECT 'name' AS role, ord, oid FROM named
+), ${FOLLOW}`;
+
+/**
+ * Every base table of one schema (the current one when $1 is null) but the
+ * excepted ones ($2, resolved like named tables). Partitions are emptied with
+ * their partitioned table; views, sequences and foreign tables are not tables to empty.
+ */
+const CATALOG_ALL = `
+WITH RECURSIVE excepted AS (
+  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest($2::text[]) WITH ORDINALITY AS r(name, ord)
+), space AS (
+  SELECT oid FROM pg_namespace WHERE nspname = COALESCE($1::text, current_schema())
+), named AS (
+  SELECT c.oid FROM pg_class c
+   WHERE c.relnamespace IN (SELECT oid FROM space) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+     AND c.oid NOT IN (SELECT oid FROM excepted WHERE oid IS NOT NULL)
+), lookup AS (
+  SELECT 'except' AS role, ord, oid FROM excepted
+  UNION ALL
+  SELECT 'schema', NULL, (SELECT oid FROM space)
+), ${FOLLOW}`;
+
+interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | 'mustTruncate'> {
+  readonly role: 'name' | 'except' | 'schema' | 'met';
+  readonly ord: string | null;
+  readonly oid: string | null;
+  readonly kind: string | null;
+  readonly sequences: CatalogTable['sequences'] | null;
+  readonly mustTruncate: boolean | null;
+  readonly isNamed: boolean | null;
+}
+
+/**
+ * One round trip: resolves what to empty, follows foreign keys to every
+ * referencing table, and lists what each table owns (sequences, triggers).
+ * A missing name, or one that is not a table, is `TableNotFoundError` before
+ * anything changes; so is a missing `except` entry.
+ */
+export async function readCatalog(session: CatalogSession, target: TruncateTarget, quote: (part: string) => string): Promise<Catalog> {
+  const qualified = (table: TableName) => (table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`);
+  const { rows } =
+    target.kind === 'tables'
+      ? await session.prepared<CatalogRow>(CATALOG_TABLES, [target.tables.map(qualified)])
+      : await session.prepared<CatalogRow>(CATALOG_ALL, [target.schema ?? null, target.except.map(qualified)]);
+  const tables = new Map<string, CatalogTable>();
+  const lookups = new Map<string, CatalogRow>();
+  const named: CatalogTable[] = [];
+  for (const { role, ord, isNamed, ...row } of rows) {
+    if (role !== 'met') {
+      lookups.set(`${role}:${ord}`, { role, ord, isNamed, ...row });
+      continue;
+    }
+    const table: CatalogTable = {
+      ...row,
+      oid: row.oid!,
+      kind: row.kind!,
+      sequences: row.sequences ?? [],
+      mustTruncate: row.mustTruncate === true,
+    };
+    tables.set(table.oid, table);
+    if (isNamed === true) named.push(table);
   }
-  const named = new Map<string, CatalogTable>();
-  tables.forEach((table, i) => {
-    const oid = namedByPosition.get(i + 1);
-    const entry = oid === null || oid === undefined ? undefined : found.get(oid);
-    if (entry === undefined || (entry.kind !== 'r' && entry.kind !== 'p')) throw new TableNotFoundError(formatTableName(table));
-    named.set(entry.oid, entry);
+  const isTable = (row: CatalogRow | undefined) => row?.oid != null && (row.kind === 'r' || row.kind === 'p');
+  if (target.kind === 'tables') {
+    // In the order given, each table once.
+    const inOrder = new Map<string, CatalogTable>();
+    target.tables.forEach((table, i) => {
+      const row = lookups.get(`name:${i + 1}`);
+      if (!isTable(row)) throw new TableNotFoundError(formatTableName(table));
+      inOrder.set(row!.oid!, tables.get(row!.oid!)!);
+    });
+    return { named: [...inOrder.values()], tables };
+  }
+  target.except.forEach((table, i) => {
+    if (!isTable(lookups.get(`except:${i + 1}`))) throw new TableNotFoundError(formatTableName(table));
   });
-  return { named: [...named.values()], tables: found };
+  if (lookups.get('schema:null')?.oid == null) throw new InvalidArgumentError(`schema ${target.schema ?? '(current)'} does not exist`);
+  return { named, tables };
 }
 
 /** `ONLY` keeps inheritance children out; a partitioned table cannot take it, and its partitions are part of it. */
@@ -91,25 +169,41 @@ export function target(table: CatalogTable, quote: (part: string) => string): st
 }
 
 /**
- * One round trip for the state of every table: rows, and whether each owned
- * sequence is where RESTART would put it. Where the transaction's snapshot may
- * be older than the lock (REPEATABLE READ, SERIALIZABLE) rows committed while we
- * waited are invisible, so there a table whose heap is not empty counts as
- * holding rows: refusing or emptying it is safe, losing rows is not.
+ * One round trip for the state of every table: rows (counted up to
+ * `rowLimit`), and whether each owned sequence is where RESTART would put it.
+ * Where the transaction's snapshot may be older than the lock (REPEATABLE READ,
+ * SERIALIZABLE) rows committed while we waited are invisible, so there a table
+ * whose heap is not empty counts as holding rows (refusing or emptying it is
+ * safe, losing rows is not), and only TRUNCATE is used: a DELETE would leave
+ * the rows it cannot see.
  */
 export async function readStates(
   session: CatalogSession,
   tables: readonly CatalogTable[],
   quote: (part: string) => string,
+  rowLimit: number,
 ): Promise<TableState[]> {
   const columns = tables.flatMap((table, i) => {
-    const stale = ` OR (current_setting('transaction_isolation') <> 'read committed' AND pg_relation_size(${table.oid}::oid) > 0)`;
+    const stale = `(current_setting('transaction_isolation') <> 'read committed' AND pg_relation_size(${table.oid}::oid) > 0)`;
     const atStart = table.sequences.map((s) => `(SELECT NOT is_called AND last_value = ${s.start}::int8 FROM ${s.name})`);
-    return [`(EXISTS (SELECT 1 FROM ${target(table, quote)})${stale}) AS "r${i}"`, `(${atStart.join(' AND ') || 'true'}) AS "c${i}"`];
+    const rows =
+      rowLimit === 1
+        ? `(EXISTS (SELECT 1 FROM ${target(table, quote)}))::int`
+        : `(SELECT count(*) FROM (SELECT FROM ${target(table, quote)} LIMIT ${rowLimit}) AS probe)::int`;
+    return [`${rows} AS "r${i}"`, `${stale} AS "s${i}"`, `(${atStart.join(' AND ') || 'true'}) AS "c${i}"`];
   });
-  const { rows } = await session.prepared<Record<string, boolean>>(`SELECT ${columns.join(', ')}`);
+  columns.push(`current_setting('transaction_isolation') <> 'read committed' AS "snapshot"`);
+  const { rows } = await session.prepared<Record<string, boolean | number>>(`SELECT ${columns.join(', ')}`);
   const answer = rows[0]!;
-  return tables.map((_, i) => ({ hasRows: answer[`r${i}`] === true, counterAtStart: answer[`c${i}`] === true }));
+  return tables.map((table, i) => {
+    const counted = Number(answer[`r${i}`]);
+    return {
+      hasRows: counted > 0 || answer[`s${i}`] === true,
+      rows: counted,
+      counterAtStart: answer[`c${i}`] === true,
+      mustTruncate: table.mustTruncate || answer.snapshot === true,
+    };
+  });
 }
 
 /** The name used in errors: schema-qualified, unquoted. */

@@ -1,9 +1,27 @@
-import type { AdapterSession, TruncateConfig } from '../lib/driver.js';
+import type { TruncateConfig, TruncateTarget } from '../lib/driver.js';
 import { ForeignKeyTruncateError } from '../lib/errors.js';
-import type { TableName } from '../lib/identifiers.js';
 import { lockWithin, type BlockerSource } from './postgres-blockers.js';
 import { qualifiedName, readCatalog, readStates, target, type CatalogSession, type CatalogTable } from './postgres-catalog.js';
-import { isClean, withReferencing } from '../lib/truncate-plan.js';
+import {
+  counterNeedsReset,
+  isClean,
+  methodFor,
+  onCycle,
+  referencingFirst,
+  rowProbeLimit,
+  withReferencing,
+  type AutoThresholds,
+} from '../lib/truncate-plan.js';
+
+/**
+ * Where 'auto' stops deleting, from bench W5's threshold curve (README,
+ * "Resetting between tests"; PostgreSQL 15). TRUNCATE makes new files for the
+ * table and its indexes, about 1.5 to 3 ms a table here; a DELETE of 1,000 rows
+ * costs about 1 ms, 2 with the sequence restart (ALTER SEQUENCE ... RESTART,
+ * which is transactional where setval is not). The curve crosses later on a
+ * loaded machine; the threshold is kept where DELETE wins on a quiet one too.
+ */
+export const POSTGRES_AUTO: AutoThresholds = { counterKept: 1_000, counterReset: 1_000 };
 
 /**
  * PostgreSQL truncate; the caller has opened a transaction (or savepoint), so
@@ -13,52 +31,82 @@ import { isClean, withReferencing } from '../lib/truncate-plan.js';
  * statement, which must hold no rows — checked under an ACCESS EXCLUSIVE lock,
  * so rows committed while we waited are seen. Any referencing table with rows
  * fails the call with `ForeignKeyTruncateError`.
- * Cascade: `TRUNCATE ... CASCADE`.
- * Either way, tables that are already clean are left alone.
+ * Cascade: every referencing table is emptied too.
+ * Either way, tables that are already clean are left alone, and the statements
+ * go in one simple-query message.
  */
 export async function truncatePostgres(
   session: CatalogSession & BlockerSource,
-  tables: readonly TableName[],
+  what: TruncateTarget,
   options: TruncateConfig,
   quote: (part: string) => string,
 ): Promise<void> {
-  const catalog = await readCatalog(session, tables, quote);
+  const catalog = await readCatalog(session, what, quote);
   const named = new Set(catalog.named.map((table) => table.oid));
   // Locked before anything is read, in one order for every caller: reading first
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
   const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
+  if (everything.length === 0) return;
   const lock = () => session.query(`LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`);
-  await lockWithin(session, options.lockTimeoutMillis, everything.map((table) => table.oid), lock);
-  const states = await readStates(session, everything, quote);
-  const clean = new Set(everything.filter((_, i) => isClean(states[i]!, options.restartIdentity)).map((table) => table.oid));
-  const identity = options.restartIdentity ? 'RESTART IDENTITY' : 'CONTINUE IDENTITY';
+  await lockWithin(
+    session,
+    options.lockTimeoutMillis,
+    everything.map((table) => table.oid),
+    lock,
+  );
+  const states = await readStates(session, everything, quote, rowProbeLimit(options.strategy, POSTGRES_AUTO));
+  const stateOf = new Map(everything.map((table, i) => [table.oid, states[i]!]));
 
-  if (options.cascade) {
-    const dirty = everything.filter((table) => !clean.has(table.oid));
-    if (dirty.length > 0) await session.query(`TRUNCATE ${list(dirty, quote)} ${identity} CASCADE`);
-    return;
+  if (!options.cascade) {
+    const withRows = everything.filter((table) => !named.has(table.oid) && stateOf.get(table.oid)!.hasRows);
+    if (withRows.length > 0) throw new ForeignKeyTruncateError(catalog.named.map(qualifiedName), withRows.map(qualifiedName));
   }
+  // Cascade empties every table met; otherwise only the named ones (the others are empty).
+  const emptied = (options.cascade ? everything : catalog.named).filter(
+    (table) => !isClean(stateOf.get(table.oid)!, options.restartIdentity),
+  );
+  if (emptied.length === 0) return;
 
-  const withRows = everything.filter((table, i) => !named.has(table.oid) && states[i]!.hasRows);
-  if (withRows.length > 0) throw new ForeignKeyTruncateError(catalog.named.map(qualifiedName), withRows.map(qualifiedName));
-  const dirty = catalog.named.filter((table) => !clean.has(table.oid)).map((table) => table.oid);
-  if (dirty.length === 0) return;
-  // Everything that references a table being emptied must be in the same statement; those not named are empty.
   const referencedBy = (oid: string) => catalog.tables.get(oid)!.referencedBy;
-  const statement = [...withReferencing(dirty, referencedBy)].map((oid) => catalog.tables.get(oid)!);
-  if (statement.every((table) => named.has(table.oid))) {
-    await session.query(`TRUNCATE ${list(statement, quote)} ${identity}`);
-    return;
+  // DELETE must empty referencing tables first: a cycle of references has no such order.
+  const cyclic = onCycle(
+    emptied.map((table) => table.oid),
+    referencedBy,
+  );
+  const truncating = emptied.filter(
+    (table) => cyclic.has(table.oid) || methodFor(stateOf.get(table.oid)!, options, POSTGRES_AUTO) === 'truncate',
+  );
+  // Everything that references a table being truncated must be in the same statement; those not emptied are empty.
+  const statement = [
+    ...withReferencing(
+      truncating.map((table) => table.oid),
+      referencedBy,
+    ),
+  ].map((oid) => catalog.tables.get(oid)!);
+  const inStatement = new Set(statement.map((table) => table.oid));
+  const deleting = referencingFirst(
+    emptied.filter((table) => !inStatement.has(table.oid)).map((table) => table.oid),
+    referencedBy,
+  ).map((oid) => catalog.tables.get(oid)!);
+
+  // Counters restart for the tables the call empties; a table included only because it is empty keeps its own.
+  const restarts = (table: CatalogTable) => options.restartIdentity && (options.cascade || named.has(table.oid));
+  const sql: string[] = [];
+  if (statement.length > 0) {
+    const everyOneRestarts = statement.every(restarts);
+    sql.push(`TRUNCATE ${list(statement, quote)} ${everyOneRestarts ? 'RESTART' : 'CONTINUE'} IDENTITY`);
+    if (!everyOneRestarts)
+      sql.push(...restartSequences(statement.filter((table) => restarts(table) && !stateOf.get(table.oid)!.counterAtStart)));
   }
-  // Tables included only because they are empty keep their counters: identity restarts for the named ones alone.
-  await session.query(`TRUNCATE ${list(statement, quote)} CONTINUE IDENTITY`);
-  if (options.restartIdentity) await restartSequences(session, statement.filter((table) => named.has(table.oid)));
+  for (const table of deleting) sql.push(`DELETE FROM ${target(table, quote)}`);
+  sql.push(...restartSequences(deleting.filter((table) => restarts(table) && counterNeedsReset(stateOf.get(table.oid)!, true))));
+  // One simple-query message: sqlpin's own text, no parameters, inside the caller's transaction.
+  await session.query(sql.join(';\n'));
 }
 
-/** ALTER SEQUENCE ... RESTART is transactional, like TRUNCATE ... RESTART IDENTITY. */
-async function restartSequences(session: AdapterSession, tables: readonly CatalogTable[]): Promise<void> {
-  const sequences = tables.flatMap((table) => table.sequences);
-  if (sequences.length > 0) await session.query(sequences.map((s) => `ALTER SEQUENCE ${s.name} RESTART`).join('; '));
+/** ALTER SEQUENCE ... RESTART is transactional, like TRUNCATE ... RESTART IDENTITY (setval is not). */
+function restartSequences(tables: readonly CatalogTable[]): string[] {
+  return tables.flatMap((table) => table.sequences).map((sequence) => `ALTER SEQUENCE ${sequence.name} RESTART`);
 }
 
 function list(tables: readonly CatalogTable[], quote: (part: string) => string): string {

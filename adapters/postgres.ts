@@ -311,9 +311,9 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
       return new PostgresSession(client, context, parameters, naming);
     },
     // The adapter only ever receives sessions it opened itself.
-    truncate: (session, tables, truncateOptions) =>
+    truncate: (session, what, truncateOptions) =>
       refuseReadOnlyPostgres((session as PostgresSession).parameters, () =>
-        truncatePostgres(session as PostgresSession, tables, truncateOptions, quotePostgres),
+        truncatePostgres(session as PostgresSession, what, truncateOptions, quotePostgres),
       ),
   };
 }

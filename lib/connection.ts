@@ -4,7 +4,7 @@ import { describe } from './identifiers.js';
 import type { Pin } from './pin.js';
 import type { QueryInput, QueryOptions } from './statement.js';
 import { runTransaction } from './transaction.js';
-import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
+import { prepareTruncate, prepareTruncateAll, runTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
 
 /**
  * The handle a `withConnection` or `transaction` callback receives: every
@@ -48,6 +48,12 @@ export class Connection {
     const pin = this.#live();
     const prepared = prepareTruncate(pin.adapter, tables, options);
     if (prepared !== undefined) await runTruncate(pin, prepared);
+  }
+
+  /** `truncateAll` on this session; see `Pool.truncateAll`. */
+  async truncateAll(options?: TruncateAllOptions): Promise<void> {
+    const pin = this.#live();
+    await runTruncate(pin, prepareTruncateAll(pin.adapter, options));
   }
 
   /** BEGIN..COMMIT on this session, ROLLBACK on throw; nested calls become savepoints. */

@@ -58,13 +58,29 @@ export interface TransactionState {
   readonly failure?: unknown;
 }
 
-/** How `truncate` was asked to behave, after validation and defaults. */
+/**
+ * How each table is emptied: always TRUNCATE; DELETE (counters then reset where
+ * they moved) wherever that leaves what TRUNCATE would; or per table by size.
+ * The result is the same with each, only the speed differs.
+ */
+export type TruncateStrategy = 'truncate' | 'delete' | 'auto';
+
+/** How `truncate` and `truncateAll` were asked to behave, after validation and defaults. */
 export interface TruncateConfig {
   readonly cascade: boolean;
   readonly restartIdentity: boolean;
+  readonly strategy: TruncateStrategy;
   /** Longest wait for the table locks before `LockTimeoutError`; 0 waits as long as the server does. */
   readonly lockTimeoutMillis: number;
 }
+
+/**
+ * What a truncate empties, names validated: the named tables, or every base
+ * table of one schema (the current one when `schema` is absent) but the excepted ones.
+ */
+export type TruncateTarget =
+  | { readonly kind: 'tables'; readonly tables: readonly TableName[] }
+  | { readonly kind: 'all'; readonly schema?: string; readonly except: readonly TableName[] };
 
 /**
  * Statements that pin one server session behind a transaction-pooling proxy,
@@ -106,8 +122,12 @@ export interface Adapter {
   readonly transactionPin?: TransactionPin;
   /** sqlpin's own read-only statements run again after a transient conflict (a Galera deadlock), since the pool opened. */
   readonly retriedReads?: number;
-  /** Empties validated tables on one pinned session, with the dialect's rules. */
-  truncate(session: AdapterSession, tables: readonly TableName[], options: TruncateConfig): Promise<void>;
+  /**
+   * Empties validated tables on one pinned session, with the dialect's rules.
+   * Both kinds of target go through the same steps: resolve the tables, read
+   * their state in one round trip, plan, send the statements.
+   */
+  truncate(session: AdapterSession, target: TruncateTarget, options: TruncateConfig): Promise<void>;
 }
 
 /** Builds an adapter from the pool's validated connection settings. */

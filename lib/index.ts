@@ -8,7 +8,7 @@ export { Connection } from './connection.js';
 export { sql, SqlQuery } from './sql.js';
 export type { QueryInput, QueryOptions } from './statement.js';
 export type { TableRef } from './identifiers.js';
-export type { TruncateOptions } from './truncate.js';
+export type { TruncateOptions, TruncateAllOptions, TruncateStrategy } from './truncate.js';
 export type { PoolEvent, QueryTrace } from './tracing.js';
 export type { Dialect, QueryResult } from './driver.js';
 export type { MysqlConnectionOptions, PostgresConnectionOptions, TlsOptions } from './connection-options.js';

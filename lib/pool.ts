@@ -11,7 +11,7 @@ import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { toStatement, type QueryInput, type QueryOptions } from './statement.js';
 import { publishPoolEvent, type PoolEvent } from './tracing.js';
-import { prepareTruncate, runTruncate, type TruncateRequest } from './truncate.js';
+import { prepareTruncate, prepareTruncateAll, runTruncate, type PreparedTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
 
 /** What generic-pool holds: an open session, or the failure of one attempt to open one. */
 interface Slot {
@@ -167,7 +167,20 @@ export class Pool {
    */
   async truncate(tables: TruncateRequest['tables'], options?: TruncateRequest['options']): Promise<void> {
     const pin = this.#pins.getStore()?.pin;
-    const prepared = prepareTruncate(pin?.adapter ?? this.#adapter ?? (await this.#loading), tables, options);
+    return this.#truncate(pin, prepareTruncate(pin?.adapter ?? this.#adapter ?? (await this.#loading), tables, options));
+  }
+
+  /**
+   * Empties every base table of the current database / schema (or `schema`)
+   * but those in `except`, with the guarantees of `truncate`: the reset
+   * between tests. An `except` name that does not exist is `TableNotFoundError`.
+   */
+  async truncateAll(options?: TruncateAllOptions): Promise<void> {
+    const pin = this.#pins.getStore()?.pin;
+    return this.#truncate(pin, prepareTruncateAll(pin?.adapter ?? this.#adapter ?? (await this.#loading), options));
+  }
+
+  async #truncate(pin: Pin<Connection> | undefined, prepared: PreparedTruncate | undefined): Promise<void> {
     // Nothing to empty is still new work: a closed pool says so, as for any other call.
     if (this.#closed !== undefined && !pin?.live) throw new PoolClosedError();
     if (prepared === undefined) return;

@@ -1,6 +1,5 @@
 import { parsePoolOptions } from '../../lib/config.js';
-import type { Adapter, AdapterSession, QueryResult, TransactionState, TruncateConfig } from '../../lib/driver.js';
-import type { TableName } from '../../lib/identifiers.js';
+import type { Adapter, AdapterSession, QueryResult, TransactionState, TruncateConfig, TruncateTarget } from '../../lib/driver.js';
 import { Pool, type PoolOptions } from '../../lib/index.js';
 
 /** How a fake session answers one statement: a result, a rejection, or a promise the test settles. */
@@ -97,7 +96,8 @@ export class FakeAdapter implements Adapter {
     return session;
   }
 
-  async truncate(session: AdapterSession, tables: readonly TableName[], _options: TruncateConfig): Promise<void> {
+  async truncate(session: AdapterSession, target: TruncateTarget, _options: TruncateConfig): Promise<void> {
+    const tables = target.kind === 'tables' ? target.tables : [];
     await session.query(`TRUNCATE ${tables.map((table) => table.name).join(', ')}`);
   }
 }
