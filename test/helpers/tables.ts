@@ -76,3 +76,16 @@ export async function nextId(scratch: Scratch, table: string): Promise<number> {
         );
   return Number(rows[0]!.next);
 }
+
+/**
+ * The table's storage: an InnoDB table id, a PostgreSQL relfilenode. TRUNCATE
+ * gives a table new storage; DELETE does not. Plain names only (InnoDB encodes others in its own way).
+ */
+export async function storageId(scratch: Scratch, table: string): Promise<string> {
+  const rows =
+    scratch.dialect === 'mysql'
+      ? await scratch.admin('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [`${scratch.name}/${table}`])
+      : await scratch.admin('SELECT relfilenode AS id FROM pg_class WHERE oid = $1::regclass', [quoteFor('postgres', table)]);
+  return String(rows[0]?.id);
+}
+

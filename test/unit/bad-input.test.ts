@@ -232,9 +232,25 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
       ['lockTimeoutMillis a string', { lockTimeoutMillis: '300' }],
       ['lockTimeoutMillis beyond a timer', { lockTimeoutMillis: 2 ** 31 }],
     ];
+    const allOptions: (readonly [string, unknown, string])[] = [
+      ...options.map(([label, value]) => [label, value, 'ERR_INVALID_ARGUMENT'] as const),
+      ['strategy "fast"', { strategy: 'fast' }, 'ERR_INVALID_ARGUMENT'],
+      ['strategy null', { strategy: null }, 'ERR_INVALID_ARGUMENT'],
+      ['except a string', { except: 't' }, 'ERR_INVALID_ARGUMENT'],
+      ['except null', { except: null }, 'ERR_INVALID_ARGUMENT'],
+      ['schema 5', { schema: 5 }, 'ERR_INVALID_ARGUMENT'],
+      ['schema null', { schema: null }, 'ERR_INVALID_ARGUMENT'],
+      ['a schema of 64 bytes', { schema: 'x'.repeat(64) }, 'ERR_INVALID_IDENTIFIER'],
+      ['an empty schema', { schema: '' }, 'ERR_INVALID_IDENTIFIER'],
+      ...tables.filter(([, value]) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))).map(
+        ([label, value]) => [`except [${label}]`, { except: [value] }, 'ERR_INVALID_IDENTIFIER'] as const,
+      ),
+    ];
     return [
       ...tables.map(([label, value]) => [`${who}.truncate(${label})`, () => target.truncate(value as string), 'ERR_INVALID_IDENTIFIER'] as const),
       ...options.map(([label, value]) => [`${who}.truncate('t', ${label})`, () => target.truncate('t', value as object), 'ERR_INVALID_ARGUMENT'] as const),
+      [`${who}.truncate('t', strategy "all")`, () => target.truncate('t', { strategy: 'all' } as never), 'ERR_INVALID_ARGUMENT'],
+      ...allOptions.map(([label, value, code]) => [`${who}.truncateAll(${label})`, () => target.truncateAll(value as object), code] as const),
     ];
   };
 
@@ -249,6 +265,7 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
   await expectRejections(t, fake, [
     ['a released handle: query', () => kept.query('SELECT 1'), 'ERR_CONNECTION_RELEASED'],
     ['a released handle: truncate', () => kept.truncate('t'), 'ERR_CONNECTION_RELEASED'],
+    ['a released handle: truncateAll', () => kept.truncateAll(), 'ERR_CONNECTION_RELEASED'],
     ['a released handle: transaction', () => kept.transaction(async () => 1), 'ERR_CONNECTION_RELEASED'],
     ['a released handle with bad input', () => kept.query(null as unknown as string), 'ERR_CONNECTION_RELEASED'],
   ]);
@@ -274,6 +291,7 @@ t.test('a closed pool rejects every call with ERR_POOL_CLOSED', async (t) => {
     ['truncate with options', () => db.truncate(['a', 'b'], { cascade: true }), 'ERR_POOL_CLOSED'],
     // Nothing to empty is still new work on a pool that takes none.
     ['truncate([])', () => db.truncate([]), 'ERR_POOL_CLOSED'],
+    ['truncateAll', () => db.truncateAll({ except: ['schema_migrations'] }), 'ERR_POOL_CLOSED'],
   ]);
   await db.close();
   t.same([db.stats().borrowed, db.stats().pending, db.stats().size], [0, 0, 0], 'no session left open');

@@ -1,0 +1,3 @@
+import { truncateAllSuite } from '../shared/truncate-all.js';
+
+truncateAllSuite('postgres');
