@@ -12,6 +12,7 @@ import { createTablesSql } from './tables.js';
 import { checkTargets } from './targets.js';
 import { measureCleanup } from './workloads/cleanup.js';
 import { measurePinned } from './workloads/pinned.js';
+import { measureReset } from './workloads/reset.js';
 import { measureSelect } from './workloads/select.js';
 import { measureTruncateReferenced } from './workloads/truncate-referenced.js';
 
@@ -22,6 +23,7 @@ const WORKLOADS: Readonly<Record<WorkloadId, (ctx: BenchContext) => Promise<Case
   W2: measurePinned,
   W3: measureTruncateReferenced,
   W4: measureCleanup,
+  W5: measureReset,
 };
 
 /**

@@ -25,15 +25,20 @@ const TITLES: Readonly<Record<string, string>> = {
   W2: 'pinned session: borrow, 3 statements, give back; pools of 8',
   W3: 'truncate of one referenced table, 1,000 parent + 1,000 child rows',
   W4: 'cleanup of tables in parent/child pairs',
+  W5: 'reset between tests: ms per reset',
+  'W5 tables': 'reset between tests, the curve over table count (every table dirty, 100 rows)',
+  'W5 rows': "reset between tests, the threshold curve: sqlpin emptying 10 tables of n rows each by TRUNCATE or DELETE; ms/table is what 'auto' weighs",
 };
 
 /** The report of one dialect as text: cases, dist against src, round trips, targets. */
 export function formatDialect(report: DialectReport, settings: Settings): string {
   const lines = [`=== ${report.dialect} (${report.server}) ===`];
-  for (const workload of ['W1', 'W2', 'W3', 'W4']) {
+  for (const workload of ['W1', 'W2', 'W3', 'W4', 'W5', 'W5 tables', 'W5 rows']) {
     const cases = report.cases.filter((c) => c.workload === workload);
     if (cases.length > 0) lines.push('', ...formatWorkload(workload, cases, settings));
   }
+  const crossovers = formatCrossovers(report.cases);
+  if (crossovers.length > 0) lines.push('', ...crossovers);
   for (const comparison of [
     formatBuildComparison(report.cases, 'src', 'dist/ (tsc output, as users run it) against the TypeScript sources through tsx, same run'),
     formatBuildComparison(report.cases, 'base', `dist/ against the BENCH_BASE commit's dist/, same run`),
@@ -112,6 +117,34 @@ function formatBuildComparison(cases: readonly CaseResult[], other: 'src' | 'bas
   }
   if (rows.length === 0) return [];
   return [title, ...table(['case', 'operation', 'dist', other, `${other} speed / dist`, 'dist CPU µs/op', `${other} CPU µs/op`], rows)];
+}
+
+/**
+ * Where DELETE stops being faster than TRUNCATE on the threshold curve: the
+ * largest row count up to which every measured point has DELETE no slower.
+ */
+export function crossover(cases: readonly CaseResult[], deleteArm: string): number | undefined {
+  const points = cases
+    .filter((c) => c.workload === 'W5 rows')
+    .map((c) => ({ rows: Number.parseInt(c.label, 10), truncate: c.arms.find((a) => a.name === 'TRUNCATE')?.median, del: c.arms.find((a) => a.name === deleteArm)?.median }))
+    .sort((a, b) => a.rows - b.rows);
+  if (points.length === 0) return undefined;
+  let last = 0;
+  for (const point of points) {
+    if (point.truncate === undefined || point.del === undefined || point.del > point.truncate) break;
+    last = point.rows;
+  }
+  return last;
+}
+
+function formatCrossovers(cases: readonly CaseResult[]): string[] {
+  const kept = crossover(cases, 'DELETE, counter kept');
+  const reset = crossover(cases, 'DELETE + counter reset');
+  if (kept === undefined || reset === undefined) return [];
+  return [
+    "W5 threshold: DELETE no slower than TRUNCATE up to (rows per table, measured points; 0: never at the points measured)",
+    `    counter kept: ${kept}    counter reset after the DELETE: ${reset}`,
+  ];
 }
 
 function formatRoundTrips(report: DialectReport): string[] {

@@ -94,6 +94,20 @@ export async function countRoundTrips(ctx: BenchContext): Promise<RoundTripCount
         );
       }
     }
+    // truncateAll empties the whole bench namespace: the W4 tables and the W3 pair.
+    const everything = Math.max(...CLEANUP_COUNTS) + 2;
+    for (const strategy of ['truncate', 'auto'] as const) {
+      for (const fill of ['all rows', 'one in ten'] satisfies Fill[]) {
+        counts.push(
+          await counter.measure(`truncateAll({ strategy: '${strategy}' }) (${everything} tables), ${fill}`, {
+            sqlpin: () => db.truncateAll({ strategy }),
+            prepare: () => loader.query(reloadCleanupSql(Math.max(...CLEANUP_COUNTS), fill)),
+            calls: 1,
+            crossCheck: true,
+          }),
+        );
+      }
+    }
     return counts;
   } finally {
     await resources.closeAll();

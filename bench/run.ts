@@ -8,6 +8,7 @@ import { loadBuilds } from './builds.js';
 import { benchDialect } from './dialect.js';
 import { formatDialect, writeReport, type RunReport } from './report.js';
 import { readSettings } from './settings.js';
+import { writeResetChart } from './chart.js';
 
 const settings = readSettings(process.env);
 const builds = await loadBuilds();
@@ -44,5 +45,8 @@ console.log(
   `${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}; ` +
     `load average ${report.machine.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')} at start, ${loadavg().map((n) => n.toFixed(2)).join(' ')} at end`,
 );
-console.log(`results: ${await writeReport(report)}`);
+const results = await writeReport(report);
+console.log(`results: ${results}`);
+const chart = await writeResetChart(report.dialects, results.replace(/\.json$/, '-w5.svg'));
+if (chart !== undefined) console.log(`W5 curves: ${chart}`);
 if (report.dialects.some((result) => result.error !== undefined)) process.exitCode = 1;

@@ -3,6 +3,13 @@ import { ARM } from './context.js';
 import type { Driver } from './drivers/driver.js';
 import type { CaseResult } from './results.js';
 import { CLEANUP_SIZES } from './tables.js';
+import { BEST_STRATEGY, RESET_ARM, RESET_CASES } from './workloads/reset.js';
+
+/** W5 goals from issue 10, per case in RESET_CASES order: truncateAll's default over the TRUNCATE floor. */
+const RESET_GOALS: Readonly<Record<Dialect, readonly number[]>> = {
+  mysql: [0.4, 0.1, 0.1, 1.05],
+  postgres: [0.6, 0.25, 0.25, 1.05],
+};
 
 /** One target the lead reports against: a ratio of medians from the same run, and whether it holds. */
 export interface TargetCheck {
@@ -78,6 +85,12 @@ export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly C
       at: 'most',
       bound: 0.2,
       measured: ratio('W4', `${n} tables, one in ten`, truncateAll, ARM.byHand),
+    })),
+    ...RESET_CASES.map((resetCase, i): Goal => ({
+      target: `W5 ${resetCase.label}: truncateAll ${BEST_STRATEGY} / ${ARM.byHand}`,
+      at: 'most',
+      bound: RESET_GOALS[dialect][i]!,
+      measured: ratio('W5', resetCase.label, RESET_ARM.truncateAll(BEST_STRATEGY), ARM.byHand),
     })),
   ];
   return goals.map(({ target, at, bound, measured }) => ({
