@@ -184,7 +184,7 @@ function emptyStatements(table: Dirty, options: TruncateConfig, quote: (part: st
  * alone, since emptying it would change nothing. One round trip asks only what
  * is unknown: rows of the tables that could be clean (counted up to 'auto''s
  * threshold where it decides), counters not read yet (cascaded tables), and,
- * and, for 'auto', rows counted up to its threshold where a DELETE may be chosen.
+ * and, for 'auto', whether a table where a DELETE may be chosen holds more rows than its threshold.
  */
 async function dirtyTables(
   session: AdapterSession,
@@ -198,6 +198,13 @@ async function dirtyTables(
   const deletable = tables.map((table) =>
     mayDelete(table.autoIncrement === undefined ? undefined : atStart(table.autoIncrement), options, MYSQL_AUTO),
   );
+  // The threshold 'auto' will apply to a table: known once its counter is, else the larger one.
+  const threshold = (table: Candidate) =>
+    table.autoIncrement === undefined
+      ? limit - 1
+      : options.restartIdentity && !atStart(table.autoIncrement)
+        ? MYSQL_AUTO.counterReset
+        : MYSQL_AUTO.counterKept;
   const columns: string[] = [];
   tables.forEach((table, i) => {
     const target = `${quote(table.schema)}.${quote(table.name)}`;
@@ -208,7 +215,11 @@ async function dirtyTables(
                       WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${name} AND BINARY TABLE_SCHEMA = ${schema} AND BINARY TABLE_NAME = ${name}) AS a${i}`);
     }
     if (limit > 1 && deletable[i]) {
-      columns.push(`(SELECT COUNT(*) FROM (SELECT 1 FROM ${target} LIMIT ${limit}) AS probe) AS r${i}`);
+      // More rows than the threshold exactly when the row after it exists: no derived table to materialise per table.
+      columns.push(
+        `EXISTS (SELECT 1 FROM ${target}) AS r${i}`,
+        `(SELECT 1 FROM ${target} LIMIT 1 OFFSET ${threshold(table)}) IS NOT NULL AS m${i}`,
+      );
     } else if (table.autoIncrement === undefined || couldBeClean(table.autoIncrement)) {
       columns.push(`EXISTS (SELECT 1 FROM ${target}) AS r${i}`);
     }
@@ -216,9 +227,10 @@ async function dirtyTables(
   const answer = columns.length === 0 ? {} : (await session.query<Record<string, unknown>>(`SELECT ${columns.join(', ')}`)).rows[0]!;
   return tables.flatMap((table, i) => {
     const autoIncrement = table.autoIncrement === undefined ? toCounter(answer[`a${i}`]) : table.autoIncrement;
-    const counted = answer[`r${i}`];
+    const any = answer[`r${i}`];
     // Not asked: the counter alone says the table needs emptying, and it will be truncated.
-    const rows = counted === undefined ? limit : Number(counted);
+    // Asked: none, some (at most the threshold: 1 stands for them), or more than the threshold.
+    const rows = any === undefined ? limit : Number(any) === 0 ? 0 : Number(answer[`m${i}`] ?? 0) === 1 ? limit : 1;
     const state: TableState = {
       hasRows: rows > 0,
       rows,

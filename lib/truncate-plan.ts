@@ -9,7 +9,11 @@ export interface TableState {
   readonly hasRows: boolean;
   /** The identity counter is where a restart would put it (or the table has none). */
   readonly counterAtStart: boolean;
-  /** Rows counted up to the look-up's limit (`rowProbeLimit`): exact below it, "at least" at it. */
+  /**
+   * Rows, as far as the look-up knows them: 0 for none; at most `rowProbeLimit`,
+   * meaning "at least that many" at the limit. Below the threshold 'auto' applies,
+   * an adapter may give any count that is on the same side of it.
+   */
   readonly rows: number;
   /** A DELETE would do what TRUNCATE does not (fire a user trigger, run a rule, ...): only TRUNCATE leaves the right result. */
   readonly mustTruncate: boolean;
