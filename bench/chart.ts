@@ -63,6 +63,7 @@ export async function writeResetChart(dialects: readonly DialectReport[], file: 
   const body = rows.flatMap((panels, r) => panels.map((panel, c) => drawPanel(panel, c * WIDTH, r * HEIGHT)));
   const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${svgWidth}" height="${svgHeight}" viewBox="0 0 ${svgWidth} ${svgHeight}" font-family="sans-serif" font-size="11">`,
+    '<title>sqlpin bench W5: the threshold curve (ms per table against rows per table) and the reset over table count</title>',
     `<rect width="100%" height="100%" fill="white"/>`,
     ...body,
     '</svg>',
