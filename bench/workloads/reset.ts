@@ -152,7 +152,7 @@ export async function measureReset(ctx: BenchContext): Promise<CaseResult[]> {
 }
 
 /** How long a sample may wait for InnoDB to purge what the previous one deleted. */
-const SETTLE_LIMIT_MILLIS = 5_000;
+const SETTLE_LIMIT_MILLIS = 10_000;
 
 /**
  * After an arm that deleted rows, puts the server back as a fresh sample
@@ -171,8 +171,8 @@ async function settle(db: Pool, loader: RawSession, schema: ResetSchema): Promis
     const { rows } = await db.query<{ n: number }>(
       "SELECT `COUNT` AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'",
     );
-    // Undo logs left to purge, one per transaction: each DELETE of a sample is one.
-    if (Number(rows[0]?.n ?? 0) < 5) return;
+    // Undo logs left to purge, one per transaction: a DELETE of 200k rows is one, and seconds of purge.
+    if (Number(rows[0]?.n ?? 0) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
