@@ -80,10 +80,11 @@ export async function measureReset(ctx: BenchContext): Promise<CaseResult[]> {
       let countersMoved = false;
       let purgePending = false;
       const prepare = async () => {
-        if (purgePending) await settle(space.db, space.loader, schema);
-        purgePending = false;
-        if (countersMoved) await resetByHand(dialect, space.loader, schema);
+        if (purgePending) await settle(space.db);
+        // After a DELETE the table's storage still holds the deleted pages, and the next TRUNCATE has more to drop.
+        if (countersMoved || purgePending) await resetByHand(dialect, space.loader, schema);
         countersMoved = false;
+        purgePending = false;
         await space.loader.query(fillSql(dialect, schema.tables.slice(0, dirty), rows));
       };
       const leavesCounters = (op: () => Promise<unknown>) => async () => {
@@ -155,18 +156,14 @@ export async function measureReset(ctx: BenchContext): Promise<CaseResult[]> {
 const SETTLE_LIMIT_MILLIS = 10_000;
 
 /**
- * After an arm that deleted rows, puts the server back as a fresh sample
- * needs it (untimed). MySQL: waits until InnoDB has purged the undo of the
- * DELETEs; a million rows leave seconds of purge behind. PostgreSQL: VACUUMs
- * the tables, as autovacuum would in time; until then every scan, sqlpin's
- * state query included, reads through the dead rows first. Without this, the
- * arm after a DELETE in the fixed rotation paid for it, always the same one.
+ * After an arm that deleted rows, MySQL waits (untimed) until InnoDB has
+ * purged the undo of the DELETEs: a million rows leave seconds of purge
+ * behind, and the next arm in the fixed rotation, always the same one, paid
+ * for it. The tables are then truncated by hand, so that every arm starts
+ * from fresh storage (PostgreSQL's dead rows go with it).
  */
-async function settle(db: Pool, loader: RawSession, schema: ResetSchema): Promise<void> {
-  if (db.dialect === 'postgres') {
-    await loader.query(`VACUUM ${schema.tables.join(', ')}`);
-    return;
-  }
+async function settle(db: Pool): Promise<void> {
+  if (db.dialect !== 'mysql') return;
   for (const deadline = Date.now() + SETTLE_LIMIT_MILLIS; Date.now() < deadline; ) {
     const { rows } = await db.query<{ n: number }>(
       "SELECT `COUNT` AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'",
@@ -194,7 +191,7 @@ async function measureRowCurve(
   const cases: CaseResult[] = [];
   for (const rows of ROW_CURVE) {
     const prepare = async () => {
-      await settle(space.db, space.loader, schema);
+      await settle(space.db);
       await resetByHand(dialect, space.loader, schema);
       await space.loader.query(fillSql(dialect, schema.tables, rows));
     };
