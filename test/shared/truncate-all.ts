@@ -1,10 +1,11 @@
 import t from 'tap';
-import { ForeignKeyTruncateError, TableNotFoundError, type Dialect, type TruncateStrategy } from '../../lib/index.js';
+import { ForeignKeyTruncateError, TableNotFoundError, type Dialect, type LockBlocker, type TruncateStrategy } from '../../lib/index.js';
 import { FIXTURE_TABLES } from '../../fixtures/tables.js';
 import { seedFixture, type FixtureName } from '../../fixtures/load.js';
 import { MYSQL_AUTO } from '../../adapters/mysql-truncate.js';
 import { POSTGRES_AUTO } from '../../adapters/postgres-truncate.js';
-import { createScratch, type Scratch } from '../helpers/servers.js';
+import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
+import { openHolder } from '../helpers/holder.js';
 import { scratchPool } from '../helpers/pools.js';
 import { adminTarget, loadFixtures, nextId, quoteFor, rowCounts, storageId } from '../helpers/tables.js';
 
@@ -229,6 +230,47 @@ export function truncateAllSuite(dialect: Dialect): void {
           'cascade empties it, as TRUNCATE ... CASCADE would',
         );
       }
+    });
+
+    t.test('lockTimeoutMillis works as for truncate, with every strategy', async (t) => {
+      const lockSetting = mysql ? 'SELECT @@lock_wait_timeout AS value' : "SELECT current_setting('lock_timeout') AS value";
+      const one = scratchPool(t, scratch, { max: 1 });
+      const settingBefore = (await one.query(lockSetting)).rows[0]!.value;
+      for (const strategy of STRATEGIES) {
+        await seedAll();
+        const holder = await openHolder(scratch);
+        await holder.query('BEGIN');
+        await holder.query("INSERT INTO apps (name, state, instances, memory_mb) VALUES ('held', 'STARTED', 1, 1)");
+        // After the holder's insert: its counter step is not given back by the rollback.
+        const before = await snapshot(scratch, fixtureTables);
+        const error = await one.truncateAll({ except: ['schema_migrations'], strategy, lockTimeoutMillis: 300 }).catch((e: unknown) => e);
+        t.equal((error as { code?: string } | undefined)?.code, 'ERR_LOCK_TIMEOUT', `${strategy}: LockTimeoutError`);
+        const blockers = (error as { blockers?: LockBlocker[] } | undefined)?.blockers ?? [];
+        t.ok(
+          blockers.some((b) => b.id === holder.id),
+          `${strategy}: the holder (session ${holder.id}) is named among the blockers`,
+        );
+        await holder.query('ROLLBACK');
+        await holder.close();
+        t.same(await snapshot(scratch, fixtureTables), before, `${strategy}: nothing emptied, no counter moved`);
+        const after = await one.withConnection(async (conn) => ({
+          checks: String((await conn.query(dialectSql[dialect].foreignKeyChecks)).rows[0]!.value),
+          setting: (await conn.query(lockSetting)).rows[0]!.value,
+        }));
+        t.same(
+          after,
+          { checks: mysql ? '1' : 'origin', setting: settingBefore },
+          `${strategy}: FK checks and the lock wait setting restored`,
+        );
+        await one.truncateAll({ except: ['schema_migrations'], strategy, lockTimeoutMillis: 300 });
+        t.same(
+          await snapshot(scratch, fixtureTables),
+          Object.fromEntries(fixtureTables.map((table) => [table, { rows: 0, next: 1 }])),
+          `${strategy}: with the locks in time, the reset goes through`,
+        );
+      }
+      await t.rejects(one.truncateAll({ lockTimeoutMillis: -1 }), { code: 'ERR_INVALID_ARGUMENT' });
+      await t.rejects(one.truncateAll({ lockTimeoutMillis: 1.5 }), { code: 'ERR_INVALID_ARGUMENT' });
     });
 
     t.test("'auto' deletes from small tables and truncates large ones", async (t) => {

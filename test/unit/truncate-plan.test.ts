@@ -7,6 +7,7 @@ const config = (strategy: TruncateConfig['strategy'], restartIdentity = true): T
   cascade: false,
   restartIdentity,
   strategy,
+  lockTimeoutMillis: 0,
 });
 const state = (rows: number, counterAtStart: boolean, mustTruncate = false): TableState => ({
   hasRows: rows > 0,
