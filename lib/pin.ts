@@ -1,7 +1,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterSession, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionReleasedError } from './errors.js';
-import { toStatement } from './statement.js';
+import { isPlainText, toStatement } from './statement.js';
 
 /** What the async context holds inside a pinned callback: the pin, and the unit the code runs in. */
 export interface PinContext<Handle> {
@@ -147,9 +147,10 @@ export class Pin<Handle = unknown> {
 
   /** Runs one statement, in turn with the units of the scope it was issued from. */
   query<Row>(query: unknown, params: unknown, options: unknown): Promise<QueryResult<Row>> {
-    const { text, params: values, timeoutMillis } = toStatement(this.adapter, query, params, options);
     const scope = this.current();
-    // The common case sends at once, without a closure to queue.
+    // The common case sends at once, without a closure to queue; plain text goes as given.
+    if (!scope.busy && isPlainText(query, params, options)) return this.session.query<Row>(query, params as readonly unknown[] | undefined);
+    const { text, params: values, timeoutMillis } = toStatement(this.adapter, query, params, options);
     if (!scope.busy) return this.session.query<Row>(text, values, timeoutMillis);
     return scope.send(() => this.#checked().query<Row>(text, values, timeoutMillis));
   }

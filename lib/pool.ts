@@ -9,7 +9,7 @@ import { describe } from './identifiers.js';
 import { Lifetimes } from './lifetime.js';
 import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
-import { toStatement, type QueryInput, type QueryOptions } from './statement.js';
+import { isPlainText, toStatement, type QueryInput, type QueryOptions } from './statement.js';
 import { publishPoolEvent, type PoolEvent } from './tracing.js';
 import { prepareTruncate, prepareTruncateAll, runTruncate, type PreparedTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
 
@@ -65,6 +65,8 @@ export class Pool {
   readonly #lifetimes: Lifetimes;
   #failures = 0;
   #lastFailure: Slot | undefined;
+  /** Callers that timed out while their request still waits in generic-pool's queue; see `#wait`. */
+  #abandoned = 0;
   #closed: Promise<void> | undefined;
 
   /** @internal Use `createPool`; tests inject an adapter here. */
@@ -95,7 +97,9 @@ export class Pool {
       {
         min: config.min,
         max: config.max,
-        acquireTimeoutMillis: config.acquireTimeoutMillis,
+        // No acquireTimeoutMillis: generic-pool would arm a timer on every acquire, even one served
+        // at once; `#wait` arms one only for a caller that waits. `create` never rejects, so
+        // generic-pool cannot loop on failed opens either way.
         fifo: config.order === 'fifo',
         // Idle sessions above `min` are closed; `min` is kept.
         softIdleTimeoutMillis: config.idleTimeoutMillis === 0 ? -1 : config.idleTimeoutMillis,
@@ -122,6 +126,10 @@ export class Pool {
       if (pinned?.pin.live) return pinned.pin.query<Row>(query, params, options);
       const adapter = this.#adapter;
       if (adapter === undefined) return this.#loading.then(() => this.query<Row>(query, params, options));
+      // The common call: acquire, send the text as given, give back.
+      if (isPlainText(query, params, options)) {
+        return this.#borrow((session) => session.query<Row>(query, params as readonly unknown[] | undefined));
+      }
       const { text, params: values, timeoutMillis } = toStatement(adapter, query, params, options);
       return this.#borrow((session) => session.query<Row>(text, values, timeoutMillis));
     } catch (error) {
@@ -195,7 +203,7 @@ export class Pool {
       size: sessions.size,
       available: sessions.available,
       borrowed: sessions.borrowed,
-      pending: sessions.pending,
+      pending: sessions.pending - this.#abandoned,
       min: sessions.min,
       max: sessions.max,
       retriedReads: this.#adapter?.retriedReads ?? 0,
@@ -217,40 +225,92 @@ export class Pool {
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
    */
   async #borrow<T>(work: (session: AdapterSession, adapter: Adapter) => Promise<T>): Promise<T> {
-    const slot = await this.#acquire();
+    // Only slots already idle when this caller came are skipped, and generic-pool
+    // hands those over at once: each retry would restart the acquire timeout.
+    const failuresBefore = this.#failures;
+    let slot = await this.#take();
+    if (!this.#lendable(slot)) slot = await this.#replace(slot, failuresBefore);
     try {
       // A session exists only once the adapter that opened it has loaded.
       return await work(slot.session!, this.#adapter!);
     } finally {
-      await this.#giveBack(slot);
+      // Usually nothing to wait for: the session went straight back.
+      const cleaning = this.#giveBack(slot);
+      if (cleaning !== undefined) await cleaning;
     }
   }
 
   /**
-   * Takes a live session from generic-pool. An open that fails while the caller
-   * waits reaches it as `ConnectionError` at once; a failure older than the
-   * caller, or a session that died while idle, is dropped and the next one taken.
+   * One slot from generic-pool. An idle one is handed over at once, so only a
+   * caller that must wait gets a timer (`#wait`). The common case returns
+   * generic-pool's own promise, wrapped in nothing.
    */
-  async #acquire(): Promise<Slot> {
-    if (this.#closed !== undefined) throw new PoolClosedError();
-    if (this.#adapter === undefined) await this.#loading;
-    // Only slots already idle when this caller came are skipped, and generic-pool
-    // hands those over at once: each retry would restart the acquire timeout.
-    const failuresBefore = this.#failures;
+  #take(): Promise<Slot> {
+    if (this.#closed !== undefined) return Promise.reject(new PoolClosedError());
+    if (this.#adapter === undefined) return this.#loading.then(() => this.#take());
+    // With an idle slot generic-pool's queue is empty, and the slot goes to this request before acquire returns.
+    return this.#sessions.available > 0 ? this.#sessions.acquire() : this.#wait();
+  }
+
+  /**
+   * Waits for a slot, at most `acquireTimeoutMillis`: then `PoolTimeoutError`,
+   * with the last failure to open a session as its cause. The request stays in
+   * generic-pool's queue (it has no way to withdraw one); the slot it gets
+   * later goes back to the pool, or away if it is a failure, so nothing leaks.
+   */
+  #wait(): Promise<Slot> {
+    const timeoutMillis = this.#config.acquireTimeoutMillis;
+    return new Promise<Slot>((resolve, reject) => {
+      let abandoned = false;
+      const timer = setTimeout(() => {
+        abandoned = true;
+        this.#abandoned += 1;
+        reject(new PoolTimeoutError(timeoutMillis, this.#lastFailure?.failure));
+      }, timeoutMillis);
+      this.#sessions.acquire().then(
+        (slot) => {
+          clearTimeout(timer);
+          if (!abandoned) {
+            resolve(slot);
+            return;
+          }
+          this.#abandoned -= 1;
+          if (this.#lendable(slot)) {
+            this.#sessions.release(slot).catch(this.#report);
+            return;
+          }
+          slot.ending = slot.session?.isReusable() ? RETIRED : UNUSABLE;
+          this.#sessions.destroy(slot).catch(this.#report);
+        },
+        (error: unknown) => {
+          // generic-pool refuses new requests only once draining: the pool was closed.
+          clearTimeout(timer);
+          if (abandoned) this.#abandoned -= 1;
+          else reject(this.#closed === undefined ? error : new PoolClosedError());
+        },
+      );
+    });
+  }
+
+  /** A live session within its lifetime: what a caller may be lent. */
+  #lendable(slot: Slot): boolean {
+    return slot.session?.isReusable() === true && !this.#lifetimes.expired(slot.session);
+  }
+
+  /**
+   * Drops a slot that cannot be lent and takes the next one. An open that failed
+   * while the caller waited reaches it as `ConnectionError` at once; a failure
+   * older than the caller, or a session that died while idle, is dropped and the next one taken.
+   */
+  async #replace(slot: Slot, failuresBefore: number): Promise<Slot> {
     for (;;) {
-      let slot: Slot;
-      try {
-        slot = await this.#sessions.acquire();
-      } catch (error) {
-        if (this.#closed !== undefined) throw new PoolClosedError();
-        throw new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure ?? error);
-      }
-      if (slot.session?.isReusable() && !this.#lifetimes.expired(slot.session)) return slot;
       slot.ending = slot.session?.isReusable() ? RETIRED : UNUSABLE;
       await this.#sessions.destroy(slot);
       if (slot.session === undefined && slot.failureNumber! > failuresBefore) {
         throw new ConnectionError(`could not open a ${this.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
       }
+      slot = await this.#take();
+      if (this.#lendable(slot)) return slot;
     }
   }
 
@@ -258,23 +318,31 @@ export class Pool {
    * The one place that decides release or destroy. A session goes back only
    * if it is reusable, out of any transaction, and (with `resetOnRelease`)
    * freshly reset; any doubt destroys it, and so does the end of its lifetime.
+   * Returns a promise only when there is something to wait for; it never rejects.
    */
-  async #giveBack(slot: Slot): Promise<void> {
+  #giveBack(slot: Slot): Promise<void> | undefined {
     const session = slot.session!;
     // A statement that timed out may still run: the session goes to no one else before it
-    // ends, and the caller, already told of the timeout, does not wait for it. giveBack never rejects.
+    // ends, and the caller, already told of the timeout, does not wait for it.
     const settling = session.settling();
     if (settling !== undefined) {
       void settling.then(() => this.#giveBack(slot));
-      return;
+      return undefined;
     }
     // Judged between borrows, never during one: a session past its lifetime or uses is closed
     // politely here, and closing it ends anything it still held.
     if (this.#lifetimes.returned(session)) {
       slot.ending = session.isReusable() ? RETIRED : UNUSABLE;
-      await this.#sessions.destroy(slot).catch(this.#report);
-      return;
+      return this.#sessions.destroy(slot).catch(this.#report);
     }
+    if (session.isReusable() && (session.inTransaction() || this.#config.resetOnRelease)) return this.#cleanThenGiveBack(slot);
+    this.#putBack(slot);
+    return undefined;
+  }
+
+  /** Rolls back a transaction left open, and resets the session if asked; a failure condemns the session. */
+  async #cleanThenGiveBack(slot: Slot): Promise<void> {
+    const session = slot.session!;
     try {
       if (session.isReusable() && session.inTransaction()) await session.query('ROLLBACK');
       if (session.isReusable() && this.#config.resetOnRelease) await session.reset();
@@ -282,12 +350,13 @@ export class Pool {
       session.condemn();
       this.#report(error);
     }
-    if (!session.isReusable()) slot.ending = UNUSABLE;
-    try {
-      await (slot.ending === undefined ? this.#sessions.release(slot) : this.#sessions.destroy(slot));
-    } catch (error) {
-      this.#report(error);
-    }
+    this.#putBack(slot);
+  }
+
+  /** Release or destroy, as the session's own word says now; generic-pool's refusal (a slot not on loan) is reported. */
+  #putBack(slot: Slot): void {
+    if (!slot.session!.isReusable()) slot.ending = UNUSABLE;
+    (slot.ending === undefined ? this.#sessions.release(slot) : this.#sessions.destroy(slot)).catch(this.#report);
   }
 
   /** generic-pool's create: never rejects, because a rejection makes it retry in a tight loop while anyone waits. */

@@ -22,6 +22,14 @@ export interface Statement {
 }
 
 /**
+ * True for the common call: driver-native text, with or without a parameter
+ * array, and no options. It is sent as given, with nothing to compile or copy.
+ */
+export function isPlainText(query: unknown, params: unknown, options: unknown): query is string {
+  return typeof query === 'string' && options === undefined && (params === undefined || Array.isArray(params));
+}
+
+/**
  * Checks `query()` arguments and turns them into text and parameters for one
  * dialect. Options come third, or second where no parameter array is given.
  */

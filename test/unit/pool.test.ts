@@ -95,6 +95,42 @@ t.test('PoolTimeoutError carries the last failure to open a session as its cause
   t.equal(error.cause, refused);
 });
 
+t.test('a caller that timed out leaves no trace: the session that comes late goes back to the pool', async (t) => {
+  t.test('a borrowed session, given back after the timeout', async (t) => {
+    const adapter = new FakeAdapter();
+    const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 50 });
+    t.teardown(() => db.close());
+    const release = gate();
+    const held = db.withConnection(() => release.opened);
+    await new Promise((resolve) => setImmediate(resolve));
+    const error = (await db.query('SELECT late').catch((e: unknown) => e)) as SqlpinError;
+    t.equal(error.code, 'ERR_POOL_TIMEOUT');
+    t.equal(error.cause, undefined, 'no open failed, so no cause');
+    t.equal(db.stats().pending, 0, 'the caller that gave up is not counted as waiting');
+    release.open();
+    await held;
+    await new Promise((resolve) => setImmediate(resolve));
+    t.match(db.stats(), { size: 1, available: 1, borrowed: 0, pending: 0 });
+    await db.query('SELECT next');
+    t.same(adapter.log, ['1: SELECT next'], 'the timed-out query was never sent; the session serves the next caller');
+  });
+
+  t.test('a session whose open ends after the timeout', async (t) => {
+    const adapter = new FakeAdapter();
+    const slow = gate();
+    adapter.connectWith = () => slow.opened;
+    const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 50 });
+    t.teardown(() => db.close());
+    await t.rejects(db.query('SELECT 1'), { code: 'ERR_POOL_TIMEOUT' });
+    slow.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    t.match(db.stats(), { size: 1, available: 1, borrowed: 0, pending: 0 }, 'open, idle, not leaked');
+    t.notOk(adapter.sessions[0]!.closed);
+    await db.query('SELECT 2');
+    t.equal(adapter.connects, 1, 'the late session serves the next caller');
+  });
+});
+
 t.test('close while work is borrowed: new work is refused, borrowed work finishes, then every session closes', async (t) => {
   const adapter = new FakeAdapter();
   const db = fakePool(adapter, { max: 2 });
