@@ -147,18 +147,11 @@ export class Pool {
     if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
     const current = this.#pins.getStore();
     if (current?.pin.live) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
-    return this.#borrow(async (session, adapter) => {
-      const pin = this.#pin(session, adapter);
+    return this.#borrow((_session, adapter, pinned) => {
+      const pin = pinned!;
       const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
-      try {
-        return await (this.#config.pooler === undefined ? run() : pinByTransaction(pin, adapter.transactionPin!, run));
-      } finally {
-        pin.live = false;
-        // A unit the callback left running still owns the session: it goes back only after.
-        const running = pin.root.idle();
-        if (running !== undefined) await running;
-      }
-    });
+      return this.#config.pooler === undefined ? run() : pinByTransaction(pin, adapter.transactionPin!, run);
+    }, true);
   }
 
   /** BEGIN..COMMIT on one session, ROLLBACK on throw; inside another transaction it nests as a SAVEPOINT. */
@@ -223,17 +216,29 @@ export class Pool {
   /**
    * The one place that borrows a session: acquire, run, and give back in one
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
+   * `pinned` work gets a pin, ended in the same `finally` (one async frame for both, not two).
    */
-  async #borrow<T>(work: (session: AdapterSession, adapter: Adapter) => Promise<T>): Promise<T> {
+  async #borrow<T>(
+    work: (session: AdapterSession, adapter: Adapter, pin: Pin<Connection> | undefined) => Promise<T> | T,
+    pinned = false,
+  ): Promise<T> {
     // Only slots already idle when this caller came are skipped, and generic-pool
     // hands those over at once: each retry would restart the acquire timeout.
     const failuresBefore = this.#failures;
     let slot = await this.#take();
     if (!this.#lendable(slot)) slot = await this.#replace(slot, failuresBefore);
+    let pin: Pin<Connection> | undefined;
     try {
       // A session exists only once the adapter that opened it has loaded.
-      return await work(slot.session!, this.#adapter!);
+      if (pinned) pin = this.#pin(slot.session!, this.#adapter!);
+      return await work(slot.session!, this.#adapter!, pin);
     } finally {
+      if (pin !== undefined) {
+        pin.live = false;
+        // A unit the callback left running still owns the session: it goes back only after.
+        const running = pin.root.idle();
+        if (running !== undefined) await running;
+      }
       // Usually nothing to wait for: the session went straight back.
       const cleaning = this.#giveBack(slot);
       if (cleaning !== undefined) await cleaning;
