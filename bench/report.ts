@@ -170,7 +170,7 @@ function formatTargets(targets: DialectReport['targets']): string[] {
   const rows = measured.map((target) => [target.target, target.goal, target.measured!.toFixed(2), target.met ? 'met' : 'MISSED']);
   const skipped = targets.length - measured.length;
   return [
-    `Targets (ratios of medians in this run, dist build)${skipped > 0 ? `; ${skipped} not measured in this run` : ''}`,
+    `Targets (ratios of medians in this run; CPU: difference of medians in µs per call; dist build)${skipped > 0 ? `; ${skipped} not measured in this run` : ''}`,
     ...table(['target', 'goal', 'measured', 'result'], rows),
   ];
 }
