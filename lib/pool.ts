@@ -32,6 +32,11 @@ const POOL_CLOSED: Ending = { event: 'close', reason: 'pool closed' };
 const RETIRED: Ending = { event: 'close', reason: 'maxLifetimeMillis or maxUses reached' };
 const UNUSABLE: Ending = { event: 'destroy', reason: 'unusable: a fatal error, killed by the server, or its state unknown' };
 
+/** The one field of generic-pool's own that sqlpin touches: its options, read by `acquire` when it queues a request. */
+interface GenericPoolInternals {
+  readonly _config: { acquireTimeoutMillis: number | undefined };
+}
+
 /** Counts of the pool's sessions, as `stats()` returns them. */
 export interface PoolStats {
   /** Sessions open or being opened. */
@@ -65,8 +70,6 @@ export class Pool {
   readonly #lifetimes: Lifetimes;
   #failures = 0;
   #lastFailure: Slot | undefined;
-  /** Callers that timed out while their request still waits in generic-pool's queue; see `#wait`. */
-  #abandoned = 0;
   #closed: Promise<void> | undefined;
 
   /** @internal Use `createPool`; tests inject an adapter here. */
@@ -97,8 +100,8 @@ export class Pool {
       {
         min: config.min,
         max: config.max,
-        // No acquireTimeoutMillis: generic-pool would arm a timer on every acquire, even one served
-        // at once; `#wait` arms one only for a caller that waits. `create` never rejects, so
+        // No acquireTimeoutMillis here: generic-pool would arm a timer on every acquire, even one
+        // served at once; `#wait` sets it for a caller that must wait. `create` never rejects, so
         // generic-pool cannot loop on failed opens either way.
         fifo: config.order === 'fifo',
         // Idle sessions above `min` are closed; `min` is kept.
@@ -196,7 +199,7 @@ export class Pool {
       size: sessions.size,
       available: sessions.available,
       borrowed: sessions.borrowed,
-      pending: sessions.pending - this.#abandoned,
+      pending: sessions.pending,
       min: sessions.min,
       max: sessions.max,
       retriedReads: this.#adapter?.retriedReads ?? 0,
@@ -259,41 +262,23 @@ export class Pool {
 
   /**
    * Waits for a slot, at most `acquireTimeoutMillis`: then `PoolTimeoutError`,
-   * with the last failure to open a session as its cause. The request stays in
-   * generic-pool's queue (it has no way to withdraw one); the slot it gets
-   * later goes back to the pool, or away if it is a failure, so nothing leaks.
+   * with the last failure to open a session as its cause. generic-pool arms the
+   * timer, so a request that timed out leaves its queue (no open is made for a
+   * caller who left) and a slot that comes later goes back to the idle ones.
+   * It reads the timeout when it queues a request, so it is set for this one only.
    */
   #wait(): Promise<Slot> {
-    const timeoutMillis = this.#config.acquireTimeoutMillis;
-    return new Promise<Slot>((resolve, reject) => {
-      let abandoned = false;
-      const timer = setTimeout(() => {
-        abandoned = true;
-        this.#abandoned += 1;
-        reject(new PoolTimeoutError(timeoutMillis, this.#lastFailure?.failure));
-      }, timeoutMillis);
-      this.#sessions.acquire().then(
-        (slot) => {
-          clearTimeout(timer);
-          if (!abandoned) {
-            resolve(slot);
-            return;
-          }
-          this.#abandoned -= 1;
-          if (this.#lendable(slot)) {
-            this.#sessions.release(slot).catch(this.#report);
-            return;
-          }
-          slot.ending = slot.session?.isReusable() ? RETIRED : UNUSABLE;
-          this.#sessions.destroy(slot).catch(this.#report);
-        },
-        (error: unknown) => {
-          // generic-pool refuses new requests only once draining: the pool was closed.
-          clearTimeout(timer);
-          if (abandoned) this.#abandoned -= 1;
-          else reject(this.#closed === undefined ? error : new PoolClosedError());
-        },
-      );
+    const options = (this.#sessions as unknown as GenericPoolInternals)._config;
+    let waiting: Promise<Slot>;
+    options.acquireTimeoutMillis = this.#config.acquireTimeoutMillis;
+    try {
+      waiting = this.#sessions.acquire();
+    } finally {
+      options.acquireTimeoutMillis = undefined;
+    }
+    return waiting.catch(() => {
+      // generic-pool rejects a request only when it timed out, or when the pool is draining: closed.
+      throw this.#closed === undefined ? new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure) : new PoolClosedError();
     });
   }
 

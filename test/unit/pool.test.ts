@@ -115,6 +115,24 @@ t.test('a caller that timed out leaves no trace: the session that comes late goe
     t.same(adapter.log, ['1: SELECT next'], 'the timed-out query was never sent; the session serves the next caller');
   });
 
+  t.test('no session is opened for a caller that left', async (t) => {
+    const adapter = new FakeAdapter();
+    const slow = gate();
+    adapter.connectWith = () => slow.opened.then(() => Promise.reject(new Error('connection refused')));
+    const db = fakePool(adapter, { max: 2, acquireTimeoutMillis: 50 });
+    t.teardown(() => db.close());
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => db.query('SELECT 1')));
+    t.same(
+      outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as SqlpinError).code : 'fulfilled')),
+      ['ERR_POOL_TIMEOUT', 'ERR_POOL_TIMEOUT', 'ERR_POOL_TIMEOUT', 'ERR_POOL_TIMEOUT'],
+    );
+    t.equal(db.stats().pending, 0, 'nobody waits');
+    slow.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(adapter.connects, 2, 'the two opens begun while callers waited, and no more once they failed');
+  });
+
   t.test('a session whose open ends after the timeout', async (t) => {
     const adapter = new FakeAdapter();
     const slow = gate();
