@@ -176,12 +176,19 @@ export function target(table: CatalogTable, quote: (part: string) => string): st
  * whose heap is not empty counts as holding rows (refusing or emptying it is
  * safe, losing rows is not), and only TRUNCATE is used: a DELETE would leave
  * the rows it cannot see.
+ *
+ * `first` (the LOCK) goes in the same simple-query message, ahead of the read:
+ * one round trip for both, and the read still comes after the lock, since each
+ * statement of a message takes a snapshot of its own (READ COMMITTED). The text
+ * is not prepared: TRUNCATE invalidates every plan that names the tables, so a
+ * prepared read was planned again on every call anyway.
  */
 export async function readStates(
-  session: CatalogSession,
+  session: AdapterSession,
   tables: readonly CatalogTable[],
   quote: (part: string) => string,
   rowLimit: number,
+  first: string,
 ): Promise<TableState[]> {
   const columns = tables.flatMap((table, i) => {
     const stale = `(current_setting('transaction_isolation') <> 'read committed' AND pg_relation_size(${table.oid}::oid) > 0)`;
@@ -193,7 +200,8 @@ export async function readStates(
     return [`${rows} AS "r${i}"`, `${stale} AS "s${i}"`, `(${atStart.join(' AND ') || 'true'}) AS "c${i}"`];
   });
   columns.push(`current_setting('transaction_isolation') <> 'read committed' AS "snapshot"`);
-  const { rows } = await session.prepared<Record<string, boolean | number>>(`SELECT ${columns.join(', ')}`);
+  // sqlpin's own text, no parameters: several statements may share one message.
+  const { rows } = await session.query<Record<string, boolean | number>>(`${first};\nSELECT ${columns.join(', ')}`);
   const answer = rows[0]!;
   return tables.map((table, i) => {
     const counted = Number(answer[`r${i}`]);

@@ -11,6 +11,7 @@ import {
   rowProbeLimit,
   withReferencing,
   type AutoThresholds,
+  type TableState,
 } from '../lib/truncate-plan.js';
 
 /**
@@ -47,14 +48,17 @@ export async function truncatePostgres(
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
   const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
   if (everything.length === 0) return;
-  const lock = () => session.query(`LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`);
+  // Lock, then read the tables' states, in one round trip.
+  const lock = `LOCK TABLE ${list(everything, quote)} IN ACCESS EXCLUSIVE MODE`;
+  let states: TableState[] = [];
   await lockWithin(
     session,
     options.lockTimeoutMillis,
     everything.map((table) => table.oid),
-    lock,
+    async () => {
+      states = await readStates(session, everything, quote, rowProbeLimit(options.strategy, POSTGRES_AUTO), lock);
+    },
   );
-  const states = await readStates(session, everything, quote, rowProbeLimit(options.strategy, POSTGRES_AUTO));
   const stateOf = new Map(everything.map((table, i) => [table.oid, states[i]!]));
 
   if (!options.cascade) {
