@@ -256,8 +256,10 @@ export class Pool {
   #take(): Promise<Slot> {
     if (this.#closed !== undefined) return Promise.reject(new PoolClosedError());
     if (this.#adapter === undefined) return this.#loading.then(() => this.#take());
-    // With an idle slot generic-pool's queue is empty, and the slot goes to this request before acquire returns.
-    return this.#sessions.available > 0 ? this.#sessions.acquire() : this.#wait();
+    // generic-pool hands its idle slots to the queued requests in order before acquire returns: with more
+    // idle slots than requests already queued (usually: some idle, none queued), one goes to this request.
+    const sessions = this.#sessions;
+    return sessions.available > sessions.pending ? sessions.acquire() : this.#wait();
   }
 
   /**
