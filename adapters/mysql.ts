@@ -165,10 +165,13 @@ class MysqlSession implements ClusterSession, BlockerSource {
       this.#destroy();
       return Promise.resolve();
     }
-    return closeWithin((done) => {
-      this.#socket().once('close', done);
-      this.#connection.end();
-    }, () => this.#destroy());
+    return closeWithin(
+      (done) => {
+        this.#socket().once('close', done);
+        this.#connection.end();
+      },
+      () => this.#destroy(),
+    );
   }
 
   // mysql2's destroy() marks the connection as closing but only half-closes the socket, and
@@ -223,7 +226,8 @@ const identifierRules: IdentifierRules = {
   refuse(part) {
     // The server strips or rejects these, so the name it would act on is not the one given.
     if (part.endsWith(' ')) return 'ends with a space, which MySQL does not allow in names';
-    if ([...part].some((ch) => ch.codePointAt(0)! > 0xffff)) return 'contains a character outside the Basic Multilingual Plane, which MySQL names cannot hold';
+    if ([...part].some((ch) => ch.codePointAt(0)! > 0xffff))
+      return 'contains a character outside the Basic Multilingual Plane, which MySQL names cannot hold';
     return undefined;
   },
 };

@@ -50,4 +50,3 @@ export async function lockWithin(
   }
   await session.query(SET_LOCK_TIMEOUT_SQL, [rows[0]!.previous]);
 }
-

@@ -55,7 +55,10 @@ async function loadBase(revision: string): Promise<Build> {
 
 /** The ESM entry a package's own package.json names. */
 function packageEntry(dir: string): string {
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string; exports?: { '.'?: { import?: string | { default?: string } } } };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    main?: string;
+    exports?: { '.'?: { import?: string | { default?: string } } };
+  };
   const esm = manifest.exports?.['.']?.import;
   return join(dir, (typeof esm === 'object' ? esm.default : esm) ?? manifest.main ?? 'dist/lib/index.js');
 }

@@ -31,7 +31,12 @@ const WORKLOADS: Readonly<Record<WorkloadId, (ctx: BenchContext) => Promise<Case
  * (PostgreSQL) of its own, dropped at the end whatever happened. A failure
  * stops this dialect and is recorded; what was measured before it is kept.
  */
-export async function benchDialect(dialect: Dialect, builds: readonly Build[], settings: Settings, signal: AbortSignal): Promise<DialectReport> {
+export async function benchDialect(
+  dialect: Dialect,
+  builds: readonly Build[],
+  settings: Settings,
+  signal: AbortSignal,
+): Promise<DialectReport> {
   const driver = DRIVERS[dialect];
   const report: DialectReport = { dialect, server: 'unknown', cases: [], roundTrips: [], targets: [] };
   const progress = (message: string) => console.error(`[${dialect}] ${message}`);

@@ -49,7 +49,10 @@ export class CountingProxy {
     const upstream = net.connect(target);
     const feed = wireCounter(dialect, this.tally);
     // Either side ending or failing ends the link: the client sees a dropped connection, as it would without the proxy.
-    for (const [socket, peer] of [[client, upstream], [upstream, client]] as const) {
+    for (const [socket, peer] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.#sockets.add(socket);
       socket.on('error', () => peer.destroy());
       socket.on('close', () => {

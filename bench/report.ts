@@ -27,7 +27,8 @@ const TITLES: Readonly<Record<string, string>> = {
   W4: 'cleanup of tables in parent/child pairs',
   W5: 'reset between tests: ms per reset',
   'W5 tables': 'reset between tests, the curve over table count (every table dirty, 100 rows)',
-  'W5 rows': "reset between tests, the threshold curve: sqlpin emptying 10 tables of n rows each by TRUNCATE or DELETE; ms/table is what 'auto' weighs",
+  'W5 rows':
+    "reset between tests, the threshold curve: sqlpin emptying 10 tables of n rows each by TRUNCATE or DELETE; ms/table is what 'auto' weighs",
 };
 
 /** The report of one dialect as text: cases, dist against src, round trips, targets. */
@@ -63,11 +64,21 @@ export async function writeReport(report: RunReport): Promise<string> {
 function formatWorkload(workload: string, cases: readonly CaseResult[], settings: Settings): string[] {
   const unit = cases[0]!.unit;
   const reps = new Set(cases.map((c) => c.reps));
-  const rounds = reps.size === 1 ? `median of ${cases[0]!.reps} interleaved rounds` : 'median of interleaved rounds (how many: under each case)';
+  const rounds =
+    reps.size === 1 ? `median of ${cases[0]!.reps} interleaved rounds` : 'median of interleaved rounds (how many: under each case)';
   const how = unit === 'ops/s' ? `${rounds} of ${settings.windowMillis} ms` : rounds;
   const perTable = cases.some((c) => c.tables !== undefined);
   const cpu = unit === 'ops/s';
-  const header = ['case', 'arm', `median ${unit}`, 'min', 'max', '× floor', ...(cpu ? ['CPU µs/op'] : []), ...(perTable ? ['ms/table'] : [])];
+  const header = [
+    'case',
+    'arm',
+    `median ${unit}`,
+    'min',
+    'max',
+    '× floor',
+    ...(cpu ? ['CPU µs/op'] : []),
+    ...(perTable ? ['ms/table'] : []),
+  ];
   const rows: Row[] = [];
   for (const c of cases) {
     c.arms.forEach((arm, i) => {
@@ -86,7 +97,9 @@ function formatWorkload(workload: string, cases: readonly CaseResult[], settings
   }
   const legend = [
     `${workload}  ${TITLES[workload]}: ${how}; × floor is median / floor's median (${unit === 'ops/s' ? 'higher' : 'lower'} is better)`,
-    ...(cpu ? ['    CPU µs/op: the whole process\'s CPU time per operation, median: the client-side cost, whatever the server\'s latency'] : []),
+    ...(cpu
+      ? ["    CPU µs/op: the whole process's CPU time per operation, median: the client-side cost, whatever the server's latency"]
+      : []),
   ];
   return [...legend, ...table(header, rows)];
 }
@@ -126,7 +139,11 @@ function formatBuildComparison(cases: readonly CaseResult[], other: 'src' | 'bas
 export function crossover(cases: readonly CaseResult[], deleteArm: string): number | undefined {
   const points = cases
     .filter((c) => c.workload === 'W5 rows')
-    .map((c) => ({ rows: Number.parseInt(c.label, 10), truncate: c.arms.find((a) => a.name === 'TRUNCATE')?.median, del: c.arms.find((a) => a.name === deleteArm)?.median }))
+    .map((c) => ({
+      rows: Number.parseInt(c.label, 10),
+      truncate: c.arms.find((a) => a.name === 'TRUNCATE')?.median,
+      del: c.arms.find((a) => a.name === deleteArm)?.median,
+    }))
     .sort((a, b) => a.rows - b.rows);
   if (points.length === 0) return undefined;
   let last = 0;
@@ -142,7 +159,7 @@ function formatCrossovers(cases: readonly CaseResult[]): string[] {
   const reset = crossover(cases, 'DELETE + counter reset');
   if (kept === undefined || reset === undefined) return [];
   return [
-    "W5 threshold: DELETE no slower than TRUNCATE up to (rows per table, measured points; 0: never at the points measured)",
+    'W5 threshold: DELETE no slower than TRUNCATE up to (rows per table, measured points; 0: never at the points measured)',
     `    counter kept: ${kept}    counter reset after the DELETE: ${reset}`,
   ];
 }
@@ -160,7 +177,9 @@ function formatRoundTrips(report: DialectReport): string[] {
   ]);
   return [
     'Round trips per call, counted on the wire by a proxy that reads the protocol' +
-      (mysql ? '; Questions: the server\'s own per-session statement count for the same sqlpin calls' : ' (a round trip: a Query, or the Sync closing an extended-protocol batch)'),
+      (mysql
+        ? "; Questions: the server's own per-session statement count for the same sqlpin calls"
+        : ' (a round trip: a Query, or the Sync closing an extended-protocol batch)'),
     ...table(['operation', 'floor', 'sqlpin', ...(mysql ? ['Questions'] : []), 'sqlpin messages'], rows),
   ];
 }
@@ -198,5 +217,9 @@ function table(header: readonly string[], rows: readonly Row[]): string[] {
       .join('  ')
       .trimEnd();
   const indent = ' '.repeat(widths[0]! + 4);
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map((row) => ('note' in row ? indent + row.note : line(row)))];
+  return [
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map((row) => ('note' in row ? indent + row.note : line(row))),
+  ];
 }

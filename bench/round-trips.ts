@@ -43,7 +43,9 @@ export async function countRoundTrips(ctx: BenchContext): Promise<RoundTripCount
     const { sqlpin } = ctx.builds.find((build) => build.label === 'dist')!;
     // One session per pool, so that every call, and the Questions reads around it, share a session.
     const db = resources.add('sqlpin', sqlpin.createPool({ url, max: 1 }), (pool) => pool.close());
-    const resetting = resources.add('sqlpin, resetOnRelease', sqlpin.createPool({ url, max: 1, resetOnRelease: true }), (pool) => pool.close());
+    const resetting = resources.add('sqlpin, resetOnRelease', sqlpin.createPool({ url, max: 1, resetOnRelease: true }), (pool) =>
+      pool.close(),
+    );
     const driverPool = resources.add(driver.name, driver.pool(url, 1), (pool) => pool.close());
     const raw = resources.add(`${driver.name} connection`, await driver.connect(url), (session) => session.close());
     for (const warm of [db, resetting, driverPool]) await warm.query(SELECT_ONE);
@@ -57,9 +59,17 @@ export async function countRoundTrips(ctx: BenchContext): Promise<RoundTripCount
     const pair = referencedPair(dialect);
     const reloadPair = () => loader.query(reloadParentChildSql());
     const counts: RoundTripCount[] = [
-      await counter.measure('db.query', { sqlpin: () => db.query(SELECT_ONE), floor: () => driverPool.query(SELECT_ONE), crossCheck: true }),
+      await counter.measure('db.query', {
+        sqlpin: () => db.query(SELECT_ONE),
+        floor: () => driverPool.query(SELECT_ONE),
+        crossCheck: true,
+      }),
       await counter.measure('db.query, resetOnRelease', { sqlpin: () => resetting.query(SELECT_ONE) }),
-      await counter.measure('withConnection, 3 statements', { sqlpin: pinned(db), floor: () => driverPool.pinned(PINNED_STATEMENTS), crossCheck: true }),
+      await counter.measure('withConnection, 3 statements', {
+        sqlpin: pinned(db),
+        floor: () => driverPool.pinned(PINNED_STATEMENTS),
+        crossCheck: true,
+      }),
       await counter.measure('withConnection, 3 statements, resetOnRelease', { sqlpin: pinned(resetting) }),
       await counter.measure(`truncate(${pair.join(', ')}) (W3)`, {
         sqlpin: () => db.truncate(pair),

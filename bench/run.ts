@@ -30,7 +30,7 @@ console.log(
   `sqlpin bench ${report.startedAt}: ${settings.dialects.join(', ')}; ${[...settings.workloads].join(', ')}; ` +
     `${settings.reps} rounds, ${settings.windowMillis} ms windows (BENCH_DIALECTS, BENCH_ONLY, BENCH_REPS, BENCH_WINDOW_MS)\n` +
     `builds: ${builds.map((build) => `${build.label}${build.commit === undefined ? '' : ` ${build.commit.slice(0, 12)}`} ${build.namingWrappers ? 'with' : 'without'} tsx __name wrappers`).join(', ')} (BENCH_BASE adds an earlier commit)\n` +
-    'Round trips are counted first, so every timed arm runs after sqlpin\'s first withConnection: where AsyncLocalStorage ' +
+    "Round trips are counted first, so every timed arm runs after sqlpin's first withConnection: where AsyncLocalStorage " +
     'rides on async_hooks (Node < 24), that turns on promise hooks for the whole process, and the floors pay them too.\n',
 );
 for (const dialect of settings.dialects) {
@@ -43,7 +43,9 @@ report.finishedAt = new Date().toISOString();
 report.machine.loadAverageAtEnd = loadavg();
 console.log(
   `${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}; ` +
-    `load average ${report.machine.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')} at start, ${loadavg().map((n) => n.toFixed(2)).join(' ')} at end`,
+    `load average ${report.machine.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')} at start, ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')} at end`,
 );
 const results = await writeReport(report);
 console.log(`results: ${results}`);

@@ -40,7 +40,11 @@ export function createTablesSql(dialect: Dialect): string {
  * truncate left (MySQL's leaves the child rows behind, orphaned).
  */
 export function reloadParentChildSql(): string {
-  return transaction([`DELETE FROM ${W3_CHILD}`, `DELETE FROM ${W3_PARENT}`, ...fill({ parent: W3_PARENT, child: W3_CHILD }, W3_ROWS, true)]);
+  return transaction([
+    `DELETE FROM ${W3_CHILD}`,
+    `DELETE FROM ${W3_PARENT}`,
+    ...fill({ parent: W3_PARENT, child: W3_CHILD }, W3_ROWS, true),
+  ]);
 }
 
 /**

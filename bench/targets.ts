@@ -49,26 +49,37 @@ export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly C
   const w3 = cases.find((c) => c.workload === 'W3')?.label ?? 'W3';
 
   const goals: Goal[] = [
-    { target: `W1 c=1 sqlpin / ${ARM.driverPool(driver)}`, at: 'least', bound: 0.97, measured: ratio('W1', 'c=1', query, ARM.driverPool(driver)) },
-    ...[8, 32].map((c): Goal => ({
-      target: `W1 c=${c} sqlpin / ${ARM.driverPool(driver)}`,
+    {
+      target: `W1 c=1 sqlpin / ${ARM.driverPool(driver)}`,
       at: 'least',
-      bound: 1,
-      measured: ratio('W1', `c=${c}`, query, ARM.driverPool(driver)),
-    })),
-    ...[1, 8, 32].map((c): Goal => ({
-      target: `W1 c=${c} sqlpin / ${ARM.genericPool}`,
-      at: 'least',
-      bound: 0.95,
-      measured: ratio('W1', `c=${c}`, query, ARM.genericPool),
-    })),
+      bound: 0.97,
+      measured: ratio('W1', 'c=1', query, ARM.driverPool(driver)),
+    },
+    ...[8, 32].map(
+      (c): Goal => ({
+        target: `W1 c=${c} sqlpin / ${ARM.driverPool(driver)}`,
+        at: 'least',
+        bound: 1,
+        measured: ratio('W1', `c=${c}`, query, ARM.driverPool(driver)),
+      }),
+    ),
+    ...[1, 8, 32].map(
+      (c): Goal => ({
+        target: `W1 c=${c} sqlpin / ${ARM.genericPool}`,
+        at: 'least',
+        bound: 0.95,
+        measured: ratio('W1', `c=${c}`, query, ARM.genericPool),
+      }),
+    ),
     // Client CPU is steadier than wall time on a shared machine: sqlpin's layers over generic-pool's, in µs per call.
-    ...[1, 8, 32].map((c): Goal => ({
-      target: `W1 c=${c} CPU µs/op: sqlpin − ${ARM.genericPool}`,
-      at: 'most',
-      bound: 1.5,
-      measured: cpuOver(`c=${c}`, query, ARM.genericPool),
-    })),
+    ...[1, 8, 32].map(
+      (c): Goal => ({
+        target: `W1 c=${c} CPU µs/op: sqlpin − ${ARM.genericPool}`,
+        at: 'most',
+        bound: 1.5,
+        measured: cpuOver(`c=${c}`, query, ARM.genericPool),
+      }),
+    ),
     {
       target: `W2 sqlpin withConnection / ${ARM.driverPinned(driver)}`,
       at: 'least',
@@ -76,36 +87,47 @@ export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly C
       measured: ratio('W2', 'c=8', ARM.sqlpin('withConnection', 'dist'), ARM.driverPinned(driver)),
     },
     // On PostgreSQL also against the floor as first written, which keeps the sequences sqlpin restarts.
-    ...(dialect === 'postgres' ? [ARM.byHand, ARM.byHandKeepingIdentity] : [ARM.byHand]).map((floor): Goal => ({
-      target: `W3 sqlpin truncate / ${floor}`,
-      at: 'most',
-      bound: dialect === 'mysql' ? 1.15 : 1.3,
-      measured: ratio('W3', w3, ARM.sqlpin('truncate', 'dist'), floor),
-    })),
-    ...CLEANUP_SIZES.map((n): Goal => ({
-      target: `W4 ${n} tables, all rows: sqlpin / by hand`,
-      at: 'most',
-      bound: 1.05,
-      measured: ratio('W4', `${n} tables, all rows`, truncateAll, ARM.byHand),
-    })),
+    ...(dialect === 'postgres' ? [ARM.byHand, ARM.byHandKeepingIdentity] : [ARM.byHand]).map(
+      (floor): Goal => ({
+        target: `W3 sqlpin truncate / ${floor}`,
+        at: 'most',
+        bound: dialect === 'mysql' ? 1.15 : 1.3,
+        measured: ratio('W3', w3, ARM.sqlpin('truncate', 'dist'), floor),
+      }),
+    ),
+    ...CLEANUP_SIZES.map(
+      (n): Goal => ({
+        target: `W4 ${n} tables, all rows: sqlpin / by hand`,
+        at: 'most',
+        bound: 1.05,
+        measured: ratio('W4', `${n} tables, all rows`, truncateAll, ARM.byHand),
+      }),
+    ),
     {
       target: `W4 all rows: sqlpin ms per table, ${CLEANUP_SIZES.at(-1)} tables / ${CLEANUP_SIZES[0]} tables (not growing)`,
       at: 'most',
       bound: 1,
-      measured: perTableGrowth(median('W4', `${CLEANUP_SIZES.at(-1)} tables, all rows`, truncateAll), median('W4', `${CLEANUP_SIZES[0]} tables, all rows`, truncateAll)),
+      measured: perTableGrowth(
+        median('W4', `${CLEANUP_SIZES.at(-1)} tables, all rows`, truncateAll),
+        median('W4', `${CLEANUP_SIZES[0]} tables, all rows`, truncateAll),
+      ),
     },
-    ...CLEANUP_SIZES.map((n): Goal => ({
-      target: `W4 ${n} tables, one in ten: sqlpin / by hand (5x faster)`,
-      at: 'most',
-      bound: 0.2,
-      measured: ratio('W4', `${n} tables, one in ten`, truncateAll, ARM.byHand),
-    })),
-    ...RESET_CASES.map((resetCase, i): Goal => ({
-      target: `W5 ${resetCase.label}: truncateAll ${BEST_STRATEGY} / ${ARM.byHand}`,
-      at: 'most',
-      bound: RESET_GOALS[dialect][i]!,
-      measured: ratio('W5', resetCase.label, RESET_ARM.truncateAll(BEST_STRATEGY), ARM.byHand),
-    })),
+    ...CLEANUP_SIZES.map(
+      (n): Goal => ({
+        target: `W4 ${n} tables, one in ten: sqlpin / by hand (5x faster)`,
+        at: 'most',
+        bound: 0.2,
+        measured: ratio('W4', `${n} tables, one in ten`, truncateAll, ARM.byHand),
+      }),
+    ),
+    ...RESET_CASES.map(
+      (resetCase, i): Goal => ({
+        target: `W5 ${resetCase.label}: truncateAll ${BEST_STRATEGY} / ${ARM.byHand}`,
+        at: 'most',
+        bound: RESET_GOALS[dialect][i]!,
+        measured: ratio('W5', resetCase.label, RESET_ARM.truncateAll(BEST_STRATEGY), ARM.byHand),
+      }),
+    ),
   ];
   return goals.map(({ target, at, bound, measured }) => ({
     target,

@@ -102,7 +102,10 @@ async function run(db: Pool, list: Checklist): Promise<void> {
   list.note(`a reseed that fails half-way: ${describeFailure(failure)}`);
   list.note(`after:   ${afterFailure}`);
   if (db.dialect === 'postgres') {
-    list.check(failure !== undefined && afterFailure === reseeded, 'the failed reseed rolled the purge back too: the streams are as they were');
+    list.check(
+      failure !== undefined && afterFailure === reseeded,
+      'the failed reseed rolled the purge back too: the streams are as they were',
+    );
   } else {
     list.check(
       failure !== undefined && afterFailure.startsWith('app_usage_events: empty; service_usage_events: empty;'),

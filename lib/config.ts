@@ -64,8 +64,20 @@ export interface PoolConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'url', 'dialect', 'connection', 'min', 'max', 'acquireTimeoutMillis', 'idleTimeoutMillis', 'order', 'resetOnRelease', 'onError',
-  'maxLifetimeMillis', 'maxUses', 'pooler', 'queryTimeoutMillis',
+  'url',
+  'dialect',
+  'connection',
+  'min',
+  'max',
+  'acquireTimeoutMillis',
+  'idleTimeoutMillis',
+  'order',
+  'resetOnRelease',
+  'onError',
+  'maxLifetimeMillis',
+  'maxUses',
+  'pooler',
+  'queryTimeoutMillis',
 ]);
 
 /** The poolers each dialect can run behind; a transaction pooler exists for PostgreSQL only. */
@@ -143,7 +155,8 @@ function target(given: Record<string, unknown>): Pick<PoolConfig, 'dialect' | 'u
   if (fromScheme === undefined) {
     throw new ConfigError(`unknown URL scheme ${JSON.stringify(parsed.protocol)}; use mysql:, mariadb:, postgres: or postgresql:`);
   }
-  if (dialect !== undefined && dialect !== fromScheme) throw new ConfigError(`dialect ${dialect} contradicts the URL scheme ${parsed.protocol}`);
+  if (dialect !== undefined && dialect !== fromScheme)
+    throw new ConfigError(`dialect ${dialect} contradicts the URL scheme ${parsed.protocol}`);
   // mysql2 parses only mysql: URLs; the other parts of the URL go through unchanged.
   if (fromScheme === 'mysql') parsed.protocol = 'mysql:';
   return { dialect: fromScheme, url: parsed.toString() };
@@ -156,7 +169,13 @@ function warn(error: unknown): void {
 /** Node fires a timer set for longer than this after 1 ms, which would time out every acquire at once. */
 export const LONGEST_TIMER_MILLIS = 2_147_483_647;
 
-function integerOption(given: Record<string, unknown>, key: string, fallback: number, least: number, most = Number.MAX_SAFE_INTEGER): number {
+function integerOption(
+  given: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  least: number,
+  most = Number.MAX_SAFE_INTEGER,
+): number {
   const value = given[key];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least || value > most) {

@@ -22,7 +22,10 @@ export async function loadAdapter(config: PoolConfig): Promise<Adapter> {
     factory = await load();
   } catch (error) {
     if (!isMissingPackage(error, driver)) throw error;
-    throw new ConfigError(`the ${config.dialect} dialect needs the ${driver} package, which is not installed: npm install ${driver}`, error);
+    throw new ConfigError(
+      `the ${config.dialect} dialect needs the ${driver} package, which is not installed: npm install ${driver}`,
+      error,
+    );
   }
   return factory({
     ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),

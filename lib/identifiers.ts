@@ -29,9 +29,7 @@ export function parseTableRef(ref: TableRef, rules: IdentifierRules): TableName 
         `table name ${JSON.stringify(ref)} has more than one dot; use { schema, name } for names that contain dots`,
       );
     }
-    return parts.length === 2
-      ? { schema: checkPart(parts[0], rules), name: checkPart(parts[1], rules) }
-      : { name: checkPart(ref, rules) };
+    return parts.length === 2 ? { schema: checkPart(parts[0], rules), name: checkPart(parts[1], rules) } : { name: checkPart(ref, rules) };
   }
   if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) {
     throw new InvalidIdentifierError(`a table is a string or { schema?, name }, not ${describe(ref)}`);
@@ -56,9 +54,7 @@ function checkPart(part: unknown, rules: IdentifierRules): string {
   if (!part.isWellFormed()) throw new InvalidIdentifierError(`identifier ${JSON.stringify(part)} is not well-formed Unicode`);
   const length = rules.unit === 'bytes' ? Buffer.byteLength(part, 'utf8') : [...part].length;
   if (length > rules.maxLength) {
-    throw new InvalidIdentifierError(
-      `identifier ${JSON.stringify(part)} is ${length} ${rules.unit} long; the limit is ${rules.maxLength}`,
-    );
+    throw new InvalidIdentifierError(`identifier ${JSON.stringify(part)} is ${length} ${rules.unit} long; the limit is ${rules.maxLength}`);
   }
   const reason = rules.refuse?.(part);
   if (reason !== undefined) throw new InvalidIdentifierError(`identifier ${JSON.stringify(part)} ${reason}`);

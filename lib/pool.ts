@@ -11,7 +11,14 @@ import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { isPlainText, toStatement, type QueryInput, type QueryOptions } from './statement.js';
 import { publishPoolEvent, type PoolEvent } from './tracing.js';
-import { prepareTruncate, prepareTruncateAll, runTruncate, type PreparedTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
+import {
+  prepareTruncate,
+  prepareTruncateAll,
+  runTruncate,
+  type PreparedTruncate,
+  type TruncateAllOptions,
+  type TruncateRequest,
+} from './truncate.js';
 
 /** What generic-pool holds: an open session, or the failure of one attempt to open one. */
 interface Slot {
@@ -280,7 +287,9 @@ export class Pool {
     }
     return waiting.catch(() => {
       // generic-pool rejects a request only when it timed out, or when the pool is draining: closed.
-      throw this.#closed === undefined ? new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure) : new PoolClosedError();
+      throw this.#closed === undefined
+        ? new PoolTimeoutError(this.#config.acquireTimeoutMillis, this.#lastFailure?.failure)
+        : new PoolClosedError();
     });
   }
 

@@ -11,7 +11,12 @@ export class SqlQuery {
   /** Throws `InvalidArgumentError` unless given a template's shape: n + 1 strings around n values. */
   constructor(strings: readonly string[], values: readonly unknown[]) {
     // Called as sql('text') or sql(null), the query would run its first character, or fail inside with a TypeError.
-    if (!Array.isArray(strings) || !Array.isArray(values) || strings.length !== values.length + 1 || !strings.every((part) => typeof part === 'string')) {
+    if (
+      !Array.isArray(strings) ||
+      !Array.isArray(values) ||
+      strings.length !== values.length + 1 ||
+      !strings.every((part) => typeof part === 'string')
+    ) {
       throw new InvalidArgumentError('sql is a tagged template: write sql`...`, not sql(...)');
     }
     this.strings = strings;

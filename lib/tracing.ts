@@ -31,7 +31,12 @@ export const poolChannel = channel('sqlpin:pool');
  * Runs one statement under the query channel. Callers check
  * `queryChannel.hasSubscribers` first, so that nobody listening costs nothing.
  */
-export function traceQuery<Row>(dialect: Dialect, text: string, sessionId: number, run: () => Promise<QueryResult<Row>>): Promise<QueryResult<Row>> {
+export function traceQuery<Row>(
+  dialect: Dialect,
+  text: string,
+  sessionId: number,
+  run: () => Promise<QueryResult<Row>>,
+): Promise<QueryResult<Row>> {
   return queryChannel.tracePromise(run, { dialect, text, sessionId });
 }
 

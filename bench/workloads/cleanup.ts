@@ -51,7 +51,9 @@ export async function measureCleanup(ctx: BenchContext): Promise<CaseResult[]> {
         ]
           .filter((part) => part !== undefined)
           .join('; ');
-        cases.push(await measureCase({ workload: 'W4', label: `${count} tables, ${fill}`, unit: 'ms', reps, tables: count, note }, arms, signal));
+        cases.push(
+          await measureCase({ workload: 'W4', label: `${count} tables, ${fill}`, unit: 'ms', reps, tables: count, note }, arms, signal),
+        );
       }
     }
     return cases;

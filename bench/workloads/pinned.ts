@@ -23,8 +23,10 @@ export async function measurePinned(ctx: BenchContext): Promise<CaseResult[]> {
     ];
     for (const { build, resetOnRelease } of variants) {
       const operation = resetOnRelease ? 'withConnection, resetOnRelease' : 'withConnection';
-      const db = resources.add(ARM.sqlpin(operation, build.label), build.sqlpin.createPool({ url, max: POOL_MAX, resetOnRelease }), (pool) =>
-        pool.close(),
+      const db = resources.add(
+        ARM.sqlpin(operation, build.label),
+        build.sqlpin.createPool({ url, max: POOL_MAX, resetOnRelease }),
+        (pool) => pool.close(),
       );
       const op = () =>
         db.withConnection(async (conn) => {

@@ -19,7 +19,9 @@ export async function measureTruncateReferenced(ctx: BenchContext): Promise<Case
   const resources = new Resources();
   try {
     const raw = resources.add(ARM.byHand, await driver.connect(url), (session) => session.close());
-    const contenders: { name: string; op: () => Promise<unknown> }[] = [{ name: ARM.byHand, op: () => truncateByHand(dialect, raw, tables) }];
+    const contenders: { name: string; op: () => Promise<unknown> }[] = [
+      { name: ARM.byHand, op: () => truncateByHand(dialect, raw, tables) },
+    ];
     for (const { label, sqlpin } of ctx.builds) {
       const db = resources.add(`sqlpin (${label})`, sqlpin.createPool({ url, max: 1 }), (pool) => pool.close());
       contenders.push({ name: ARM.sqlpin('truncate', label), op: () => db.truncate(tables) });

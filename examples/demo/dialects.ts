@@ -59,7 +59,7 @@ export const DEMO_DIALECTS: Readonly<Record<Dialect, DemoDialect>> = {
       'one transaction: the referencing tables, being empty, are locked and truncated in the same statement; ' +
       'session_replication_role is never touched',
     whyTruncateFailed:
-      'session_replication_role does not lift TRUNCATE\'s own check, so the TRUNCATE fails on either session; ' +
+      "session_replication_role does not lift TRUNCATE's own check, so the TRUNCATE fails on either session; " +
       'what the workaround leaves behind is the session it poisoned',
     // pg_stat_activity shows an idle backend's last statement; read from another session so as not to replace it.
     async ranNaiveTruncate(conn, admin) {

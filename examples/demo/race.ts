@@ -42,7 +42,7 @@ export async function showTheRace(context: DemoContext): Promise<void> {
     (o) => o.setSession !== undefined && o.truncateSession !== undefined && o.setSession.id !== o.truncateSession.id,
   );
   list.note(dialect.whyTruncateFailed);
-  tally('the SET\'s session went back to the pool with foreign key enforcement off', (o) => o.setSession !== undefined);
+  tally("the SET's session went back to the pool with foreign key enforcement off", (o) => o.setSession !== undefined);
   tally(
     'an orphan child row was accepted on that poisoned session',
     (o) => o.setSession !== undefined && o.setSession.orphanRefusal === undefined,

@@ -70,7 +70,10 @@ export async function rowCounts(scratch: Scratch, tables: readonly string[]): Pr
 export async function nextId(scratch: Scratch, table: string): Promise<number> {
   const rows =
     scratch.dialect === 'mysql'
-      ? await scratch.admin('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [scratch.name, table])
+      ? await scratch.admin('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+          scratch.name,
+          table,
+        ])
       : await scratch.admin(
           `SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM ${quoteFor('postgres', `${table}_id_seq`)}`,
         );
@@ -88,4 +91,3 @@ export async function storageId(scratch: Scratch, table: string): Promise<string
       : await scratch.admin('SELECT relfilenode AS id FROM pg_class WHERE oid = $1::regclass', [quoteFor('postgres', table)]);
   return String(rows[0]?.id);
 }
-

@@ -22,7 +22,9 @@ export async function pinBoth<T>(db: Pool, fn: (conn: Connection) => Promise<T>)
 
 /** Runs `fn` on the session with the given id, holding both so the right one can be chosen. */
 export async function onSession<T>(db: Pool, id: number, fn: (conn: Connection) => Promise<T>): Promise<T> {
-  const results = await pinBoth(db, async (conn) => (conn.sessionId === id ? { hit: true as const, value: await fn(conn) } : { hit: false as const }));
+  const results = await pinBoth(db, async (conn) =>
+    conn.sessionId === id ? { hit: true as const, value: await fn(conn) } : { hit: false as const },
+  );
   const hit = results.find((r) => r.hit);
   if (hit === undefined || !hit.hit) throw new Error(`session ${id} is not in the pool`);
   return hit.value;

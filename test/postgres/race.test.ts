@@ -22,17 +22,21 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
   await createShapes(scratch);
   const db = scratchPool(t, scratch, { min: 2, max: 2, order: 'fifo' });
   await warm(db, 2);
-  const roles = () => pinBoth(db, async (conn) => (await conn.query<{ v: string }>("SELECT current_setting('session_replication_role') AS v")).rows[0]!.v);
+  const roles = () =>
+    pinBoth(db, async (conn) => (await conn.query<{ v: string }>("SELECT current_setting('session_replication_role') AS v")).rows[0]!.v);
 
   t.test(`the naive approach fails ${TRIES} of ${TRIES} and poisons the other session`, async (t) => {
     let failed = 0;
     for (let i = 0; i < TRIES; i++) {
       await seed(scratch, { parent: 2 });
       const [setOn] = await nextTwo(db);
-      const error = await db.query('SET session_replication_role = replica').then(() => db.query('TRUNCATE parent')).then(
-        () => undefined,
-        (e: { code?: string }) => e,
-      );
+      const error = await db
+        .query('SET session_replication_role = replica')
+        .then(() => db.query('TRUNCATE parent'))
+        .then(
+          () => undefined,
+          (e: { code?: string }) => e,
+        );
       if (error?.code === '0A000') failed++;
       const orphan = await onSession(db, setOn, (conn) => conn.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')")).then(
         () => 'inserted',
@@ -109,4 +113,3 @@ t.test('postgres: session settings and TRUNCATE as two pooled calls', async (t) 
     t.same(await rowCounts(scratch, ['parent', 'child']), { parent: 2, child: 1 }, 'no row was lost');
   });
 });
-

@@ -36,7 +36,10 @@ export function behaviourSuite(dialect: Dialect): void {
       const kept = await db.withConnection(async (conn) => conn);
       await t.rejects(kept.query('SELECT 1'), { code: 'ERR_CONNECTION_RELEASED' });
       await t.rejects(kept.truncate('items'), { code: 'ERR_CONNECTION_RELEASED' });
-      await t.rejects(kept.transaction(async () => 1), { code: 'ERR_CONNECTION_RELEASED' });
+      await t.rejects(
+        kept.transaction(async () => 1),
+        { code: 'ERR_CONNECTION_RELEASED' },
+      );
       t.throws(() => kept.sessionId, { code: 'ERR_CONNECTION_RELEASED' });
       t.equal(db.stats().borrowed, 0);
     });
@@ -44,25 +47,31 @@ export function behaviourSuite(dialect: Dialect): void {
     t.test("a callback's error comes back as the same object", async (t) => {
       const db = scratchPool(t, scratch);
       const thrown = new Error('mine');
-      const caught = await db.withConnection(async () => {
-        throw thrown;
-      }).catch((error: unknown) => error);
+      const caught = await db
+        .withConnection(async () => {
+          throw thrown;
+        })
+        .catch((error: unknown) => error);
       t.equal(caught, thrown, 'identical object');
-      const caughtTx = await db.transaction(async () => {
-        throw thrown;
-      }).catch((error: unknown) => error);
+      const caughtTx = await db
+        .transaction(async () => {
+          throw thrown;
+        })
+        .catch((error: unknown) => error);
       t.equal(caughtTx, thrown, 'identical object from transaction too');
     });
 
     t.test('a session killed by the server mid-callback is destroyed and the pool recovers', async (t) => {
       const db = scratchPool(t, scratch, { max: 2 });
       let killedId = 0;
-      const failure = await db.withConnection(async (conn) => {
-        killedId = conn.sessionId;
-        await scratch.admin(q.kill(killedId));
-        await until(async () => !(await scratch.admin(q.listsSession(killedId))).length);
-        await conn.query('SELECT 1');
-      }).catch((error: unknown) => error);
+      const failure = await db
+        .withConnection(async (conn) => {
+          killedId = conn.sessionId;
+          await scratch.admin(q.kill(killedId));
+          await until(async () => !(await scratch.admin(q.listsSession(killedId))).length);
+          await conn.query('SELECT 1');
+        })
+        .catch((error: unknown) => error);
       t.ok(failure instanceof Error, 'the query on the killed session fails');
       t.equal(db.stats().borrowed, 0, 'nothing stays borrowed');
       const after = new Set<number>();

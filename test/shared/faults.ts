@@ -4,7 +4,6 @@ import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { captureWarnings, sleep, warm } from '../helpers/pools.js';
 
-
 /** Error codes (driver or sqlpin) that say plainly that the link to the server is gone or could not be made. */
 const LINK_CODES: Readonly<Record<Dialect, readonly string[]>> = {
   mysql: ['ERR_CONNECT', 'ERR_POOL_TIMEOUT', 'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED'],
@@ -169,9 +168,17 @@ export function faultSuite(dialect: Dialect): void {
           }),
         ),
       );
-      t.same(after.filter((result) => result.status === 'rejected'), [], 'after the link returns, 20 new operations succeed');
+      t.same(
+        after.filter((result) => result.status === 'rejected'),
+        [],
+        'after the link returns, 20 new operations succeed',
+      );
       const idsAfter = after.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      t.same(idsAfter.filter((id) => sessionsBeforeLastCut.has(id)), [], 'no session that was cut is handed out again');
+      t.same(
+        idsAfter.filter((id) => sessionsBeforeLastCut.has(id)),
+        [],
+        'no session that was cut is handed out again',
+      );
       t.same(await stillListed(scratch, [...sessionsBeforeLastCut]), [], 'the server no longer lists any session that was cut');
       const stats = db.stats();
       t.equal(stats.borrowed, 0, 'nothing borrowed');
@@ -180,11 +187,19 @@ export function faultSuite(dialect: Dialect): void {
 
       const rows = Number((await scratch.admin('SELECT COUNT(*) AS n FROM events'))[0]!.n);
       const committed = inserted + after.length;
-      t.ok(rows >= committed && rows <= committed + insertsInDoubt, `rows ${rows} lie between ${committed} confirmed and ${committed + insertsInDoubt} attempted`);
+      t.ok(
+        rows >= committed && rows <= committed + insertsInDoubt,
+        `rows ${rows} lie between ${committed} confirmed and ${committed + insertsInDoubt} attempted`,
+      );
       const reportedLabels = reported.map((error) => outcomeOf(dialect, error));
-      t.ok(reportedLabels.every(({ clear }) => clear), `faults reported to onError are link failures: ${JSON.stringify(tally(reportedLabels.map(({ label }) => label)))}`);
-      t.comment(`cut under load: ${total} operations, ${cutsAt.length} cuts of ${downMillis} ms survived, ${proxy.accepted} connections through the proxy, ` +
-        `${reported.length} faults reported to onError, slowest ${slowest} ms; outcomes ${JSON.stringify(tally(outcomes))}`);
+      t.ok(
+        reportedLabels.every(({ clear }) => clear),
+        `faults reported to onError are link failures: ${JSON.stringify(tally(reportedLabels.map(({ label }) => label)))}`,
+      );
+      t.comment(
+        `cut under load: ${total} operations, ${cutsAt.length} cuts of ${downMillis} ms survived, ${proxy.accepted} connections through the proxy, ` +
+          `${reported.length} faults reported to onError, slowest ${slowest} ms; outcomes ${JSON.stringify(tally(outcomes))}`,
+      );
       await scratch.admin('DELETE FROM events');
     });
 
@@ -213,7 +228,10 @@ export function faultSuite(dialect: Dialect): void {
           if (result.status === 'rejected') t.ok(result.reason instanceof SqlpinError, 'the rejection is a SqlpinError');
         }
       }
-      t.ok(codes.every((code) => code === 'ERR_CONNECT' || code === 'ERR_POOL_TIMEOUT'), `every caller got ERR_CONNECT or ERR_POOL_TIMEOUT: ${JSON.stringify(tally(codes))}`);
+      t.ok(
+        codes.every((code) => code === 'ERR_CONNECT' || code === 'ERR_POOL_TIMEOUT'),
+        `every caller got ERR_CONNECT or ERR_POOL_TIMEOUT: ${JSON.stringify(tally(codes))}`,
+      );
       // Half a second of slack for timers on a busy machine; a caller handed a second full timeout would need twice the wait.
       t.ok(slowest < acquireTimeoutMillis + 500, `every caller was answered by the end of its acquire timeout (slowest ${slowest} ms)`);
       const attempts = proxy.accepted;
@@ -226,7 +244,9 @@ export function faultSuite(dialect: Dialect): void {
       const { rows } = await db.query<{ one: number }>('SELECT 1 AS one');
       t.equal(Number(rows[0]!.one), 1, 'once the link returns, a query succeeds');
       t.same([db.stats().borrowed, db.stats().pending], [0, 0], 'nothing borrowed, nobody waiting');
-      t.comment(`stalled connect: ${waves * callers} callers, ${attempts} connect attempts at the proxy, outcomes ${JSON.stringify(tally(codes))}`);
+      t.comment(
+        `stalled connect: ${waves * callers} callers, ${attempts} connect attempts at the proxy, outcomes ${JSON.stringify(tally(codes))}`,
+      );
     });
 
     t.test('a stall mid-query: waiters time out, the query finishes when the link returns, close() never hangs', async (t) => {
@@ -266,19 +286,29 @@ export function faultSuite(dialect: Dialect): void {
         const before = reported.length;
         for (const id of idle) await scratch.admin(q.kill(id));
         for (const id of idle) killed.add(id);
-        t.ok(await eventually(async () => (await stillListed(scratch, idle)).length === 0, 10_000), 'the server no longer lists the killed sessions');
+        t.ok(
+          await eventually(async () => (await stillListed(scratch, idle)).length === 0, 10_000),
+          'the server no longer lists the killed sessions',
+        );
         t.ok(await eventually(() => reported.length - before === 4, 5_000), 'the client saw each close and onError received it');
 
         const borrowers = await Promise.all([
           ...Array.from({ length: 8 }, async () => Number((await db.query(q.sessionId)).rows[0]!.id)),
           ...Array.from({ length: 4 }, () => db.withConnection(async (conn) => Number((await conn.query(q.sessionId)).rows[0]!.id))),
         ]);
-        t.same(borrowers.filter((id) => killed.has(id)), [], `round ${round + 1}: all 12 borrowers ran on live sessions, none killed`);
+        t.same(
+          borrowers.filter((id) => killed.has(id)),
+          [],
+          `round ${round + 1}: all 12 borrowers ran on live sessions, none killed`,
+        );
         t.same([db.stats().borrowed, db.stats().pending], [0, 0], 'nothing borrowed, nobody waiting');
       }
       const codes = reported.map((error) => String((error as { code?: unknown }).code));
       t.equal(reported.length, 4 * rounds, `onError received one error per killed session (${reported.length})`);
-      t.ok(reported.every((error) => outcomeOf(dialect, error).clear), `each is the driver's link error: ${JSON.stringify(tally(codes))}`);
+      t.ok(
+        reported.every((error) => outcomeOf(dialect, error).clear),
+        `each is the driver's link error: ${JSON.stringify(tally(codes))}`,
+      );
       t.comment(`killed idle sessions: ${killed.size} killed over ${rounds} rounds, ${12 * rounds} borrowers all on live sessions`);
     });
 
@@ -292,9 +322,7 @@ export function faultSuite(dialect: Dialect): void {
       for (let round = 0; round < rounds; round++) {
         const idle = await warm(db, 4);
         await Promise.all(idle.map((id) => scratch.admin(q.kill(id))));
-        const results = await Promise.allSettled(
-          Array.from({ length: 4 }, async () => Number((await db.query(q.sessionId)).rows[0]!.id)),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 4 }, async () => Number((await db.query(q.sessionId)).rows[0]!.id)));
         for (const result of results) {
           if (result.status === 'fulfilled') {
             t.notOk(idle.includes(result.value), 'a query that succeeded ran on a live session');
@@ -306,12 +334,21 @@ export function faultSuite(dialect: Dialect): void {
           }
         }
         const recovered = await Promise.all(Array.from({ length: 4 }, async () => Number((await db.query(q.sessionId)).rows[0]!.id)));
-        t.same(recovered.filter((id) => idle.includes(id)), [], 'the next borrowers all get live sessions');
+        t.same(
+          recovered.filter((id) => idle.includes(id)),
+          [],
+          'the next borrowers all get live sessions',
+        );
       }
       t.same([db.stats().borrowed, db.stats().pending], [0, 0], 'nothing borrowed, nobody waiting');
-      t.ok(reported.every((error) => outcomeOf(dialect, error).clear), `the ${reported.length} faults reported are link errors`);
-      t.comment(`kill then borrow at once: ${handedOutDead} of ${4 * rounds} borrowers were handed a session the server had just killed ` +
-        `(${JSON.stringify(tally(failures))}); after yielding to the event loop the count is 0 (previous test)`);
+      t.ok(
+        reported.every((error) => outcomeOf(dialect, error).clear),
+        `the ${reported.length} faults reported are link errors`,
+      );
+      t.comment(
+        `kill then borrow at once: ${handedOutDead} of ${4 * rounds} borrowers were handed a session the server had just killed ` +
+          `(${JSON.stringify(tally(failures))}); after yielding to the event loop the count is 0 (previous test)`,
+      );
     });
 
     t.test('without onError, a killed idle session becomes a process warning, not a crash', async (t) => {
@@ -323,7 +360,10 @@ export function faultSuite(dialect: Dialect): void {
       t.ok(await eventually(() => warnings.length >= 2, 5_000), 'warnings were emitted');
       await sleep(100);
       t.equal(warnings.length, 2, 'one warning for each killed session');
-      t.ok(warnings.every((warning) => outcomeOf(dialect, warning).clear), 'each warning carries the driver error');
+      t.ok(
+        warnings.every((warning) => outcomeOf(dialect, warning).clear),
+        'each warning carries the driver error',
+      );
       const id = Number((await db.query(q.sessionId)).rows[0]!.id);
       t.notOk(idle.includes(id), 'the pool carries on with a live session');
     });

@@ -16,20 +16,75 @@ const ROWS = 3;
 
 /** Tables that must keep their rows whatever name is generated: near misses by case, space, accent, prefix, quote, dot. */
 function staticDecoys(dialect: Dialect): string[] {
-  const common = ['decoy', 'Decoy', 'DECOY', 'décoy', 'decoy\u0301', 'pre_decoy', 'decoy_post', 'deco', ' decoy', 'de coy', 'de"coy', 'de`coy', 'de.coy', 'de\'coy'];
+  const common = [
+    'decoy',
+    'Decoy',
+    'DECOY',
+    'décoy',
+    'decoy\u0301',
+    'pre_decoy',
+    'decoy_post',
+    'deco',
+    ' decoy',
+    'de coy',
+    'de"coy',
+    'de`coy',
+    'de.coy',
+    "de'coy",
+  ];
   // MySQL cannot hold a name that ends with a space.
   return dialect === 'mysql' ? common : [...common, 'decoy '];
 }
 
 /** Characters that have broken identifier handling somewhere: quotes, dots, spaces, controls, case folding, combining marks, astral planes. */
 const SPECIAL = [
-  '"', '`', "'", '.', ' ', '\\', '\0', '\n', '\t', '\r', '\u0001', '\u001f', '\u007f', '\u00a0', '\u200b', '\u0301', '\ufeff',
-  'é', 'É', 'ß', 'İ', 'ı', 'ǅ', '中', '😀', '𝔘', '%', '_', ';', '-', '/', '*', '$', '?', '@', 'a', 'A', 'z', '0',
+  '"',
+  '`',
+  "'",
+  '.',
+  ' ',
+  '\\',
+  '\0',
+  '\n',
+  '\t',
+  '\r',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\u00a0',
+  '\u200b',
+  '\u0301',
+  '\ufeff',
+  'é',
+  'É',
+  'ß',
+  'İ',
+  'ı',
+  'ǅ',
+  '中',
+  '😀',
+  '𝔘',
+  '%',
+  '_',
+  ';',
+  '-',
+  '/',
+  '*',
+  '$',
+  '?',
+  '@',
+  'a',
+  'A',
+  'z',
+  '0',
 ];
 const LONE_SURROGATES = ['\ud800', '\udbff', '\udc00', '\udfff'];
 
 const isSurrogate = (code: number) => code >= 0xd800 && code <= 0xdfff;
-const bmpChar = fc.integer({ min: 1, max: 0xffff }).filter((code) => !isSurrogate(code)).map((code) => String.fromCodePoint(code));
+const bmpChar = fc
+  .integer({ min: 1, max: 0xffff })
+  .filter((code) => !isSurrogate(code))
+  .map((code) => String.fromCodePoint(code));
 const astralChar = fc.integer({ min: 0x10000, max: 0x10ffff }).map((code) => String.fromCodePoint(code));
 // Astral characters and lone surrogates are rare, so that most names are ones a server can hold.
 const oneChar = fc.oneof(
@@ -44,7 +99,9 @@ const oneChar = fc.oneof(
 function atTheLimit(dialect: Dialect): fc.Arbitrary<string> {
   const wide = fc.oneof(fc.constantFrom('a', 'Z', '_', 'é', '中', '😀', '"', '`', ' ', '.'), bmpChar);
   if (dialect === 'mysql') {
-    return fc.tuple(fc.constantFrom(63, 64, 65), fc.array(wide, { minLength: 65, maxLength: 65 })).map(([length, chars]) => chars.slice(0, length).join(''));
+    return fc
+      .tuple(fc.constantFrom(63, 64, 65), fc.array(wide, { minLength: 65, maxLength: 65 }))
+      .map(([length, chars]) => chars.slice(0, length).join(''));
   }
   return fc.tuple(fc.constantFrom(62, 63, 64), fc.array(wide, { minLength: 64, maxLength: 64 })).map(([bytes, chars]) => {
     let name = '';
@@ -115,14 +172,22 @@ function quote(dialect: Dialect, part: string): string {
 async function tablesIn(scratch: Scratch): Promise<string[]> {
   const rows =
     scratch.dialect === 'mysql'
-      ? await scratch.admin("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'", [scratch.name])
-      : await scratch.admin("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", [scratch.name]);
+      ? await scratch.admin(
+          "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'",
+          [scratch.name],
+        )
+      : await scratch.admin(
+          "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+          [scratch.name],
+        );
   return rows.map((row) => String(row.name));
 }
 
 /** Row counts of the given tables, in one round trip. */
 async function rowCounts(scratch: Scratch, tables: readonly string[]): Promise<Map<string, number>> {
-  const parts = tables.map((table, i) => `SELECT ${i} AS k, COUNT(*) AS n FROM ${quote(scratch.dialect, scratch.name)}.${quote(scratch.dialect, table)}`);
+  const parts = tables.map(
+    (table, i) => `SELECT ${i} AS k, COUNT(*) AS n FROM ${quote(scratch.dialect, scratch.name)}.${quote(scratch.dialect, table)}`,
+  );
   const rows = await scratch.admin(parts.join(' UNION ALL '));
   return new Map(rows.map((row) => [tables[Number(row.k)]!, Number(row.n)]));
 }
@@ -135,7 +200,9 @@ async function createWithRows(scratch: Scratch, name: string): Promise<void> {
 
 /** Names the table whose rows are not all there, if any. */
 function touched(counts: Map<string, number>, except: string | undefined): string[] {
-  return [...counts.entries()].filter(([table, n]) => table !== except && n !== ROWS).map(([table, n]) => `${JSON.stringify(table)} has ${n} rows`);
+  return [...counts.entries()]
+    .filter(([table, n]) => table !== except && n !== ROWS)
+    .map(([table, n]) => `${JSON.stringify(table)} has ${n} rows`);
 }
 
 function tally(labels: readonly string[]): Record<string, number> {
@@ -171,7 +238,8 @@ export function identifierPropertySuite(dialect: Dialect): void {
         await db.truncate(ref);
         return 'truncated';
       } catch (error) {
-        if (error instanceof InvalidIdentifierError) return proxy.bytesFromClients === bytesBefore ? 'refused' : 'refused after sending SQL';
+        if (error instanceof InvalidIdentifierError)
+          return proxy.bytesFromClients === bytesBefore ? 'refused' : 'refused after sending SQL';
         if (error instanceof TableNotFoundError) return 'not found';
         return `unexpected: ${error instanceof Error ? `${(error as { code?: unknown }).code} ${error.message}` : String(error)}`;
       }
@@ -188,7 +256,10 @@ export function identifierPropertySuite(dialect: Dialect): void {
         }),
         { numRuns: VALIDATION_RUNS[dialect] },
       );
-      t.notOk(details.failed, details.failed ? fc.defaultReportMessage(details) ?? 'failed' : 'every name was refused before any SQL, or not found');
+      t.notOk(
+        details.failed,
+        details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'every name was refused before any SQL, or not found',
+      );
       t.same(touched(await rowCounts(scratch, decoys), undefined), [], 'every decoy keeps its rows');
       t.same(new Set(await tablesIn(scratch)), new Set(decoys), 'no table appeared or disappeared');
       t.comment(`${dialect} validation path: ${outcomes.length} generated names, outcomes ${JSON.stringify(tally(outcomes))}`);
@@ -227,12 +298,21 @@ export function identifierPropertySuite(dialect: Dialect): void {
         }),
         { numRuns: CREATE_RUNS[dialect] },
       );
-      t.notOk(details.failed, details.failed ? fc.defaultReportMessage(details) ?? 'failed' : 'every created name was emptied alone, or refused before any SQL');
+      t.notOk(
+        details.failed,
+        details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'every created name was emptied alone, or refused before any SQL',
+      );
       t.same(touched(await rowCounts(scratch, decoys), undefined), [], 'every decoy keeps its rows');
       t.same(new Set(await tablesIn(scratch)), new Set(decoys), 'only the decoys remain');
       t.comment(`${dialect} create-and-truncate path: ${outcomes.length} generated names, outcomes ${JSON.stringify(tally(outcomes))}`);
       // Refusing a name the server could hold is safe, but worth seeing.
-      if (refusedButCreatable.length > 0) t.comment(`refused although the server created them: ${refusedButCreatable.slice(0, 8).map((name) => JSON.stringify(name)).join(', ')}`);
+      if (refusedButCreatable.length > 0)
+        t.comment(
+          `refused although the server created them: ${refusedButCreatable
+            .slice(0, 8)
+            .map((name) => JSON.stringify(name))
+            .join(', ')}`,
+        );
     });
   });
 }

@@ -6,7 +6,6 @@ import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { captureWarnings, sleep } from '../helpers/pools.js';
 
-
 /**
  * A password with characters that URLs escape, around a random core that no
  * encoding changes: finding the core anywhere means the password leaked.
@@ -46,7 +45,9 @@ function exposures(value: unknown, secrets: readonly string[]): string[] {
     'String()': String(value),
     'own properties': reachableStrings(value).join('\n'),
   };
-  return Object.entries(views).flatMap(([view, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${view} shows ${secret}`));
+  return Object.entries(views).flatMap(([view, text]) =>
+    secrets.filter((secret) => text.includes(secret)).map((secret) => `${view} shows ${secret}`),
+  );
 }
 
 /** What a call rejected with, or a failure when it resolved. */

@@ -107,7 +107,9 @@ async function openTransactions(scratch: Scratch, ids: readonly number[]): Promi
           `SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (${ids.map(() => '?').join(', ')})`,
           [...ids],
         )
-      : await scratch.admin(`SELECT pid AS id FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid = ANY($1::int[])`, [[...ids]]);
+      : await scratch.admin(`SELECT pid AS id FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid = ANY($1::int[])`, [
+          [...ids],
+        ]);
   return rows.map((row) => Number(row.id));
 }
 
@@ -132,7 +134,9 @@ export function soakSuite(dialect: Dialect): void {
     t.teardown(() => scratch.drop());
     const serial = q.serialKey;
     const fk = (column: string, table: string) =>
-      dialect === 'mysql' ? `${column} INT NOT NULL, FOREIGN KEY (${column}) REFERENCES ${table} (id)` : `${column} INT NOT NULL REFERENCES ${table} (id)`;
+      dialect === 'mysql'
+        ? `${column} INT NOT NULL, FOREIGN KEY (${column}) REFERENCES ${table} (id)`
+        : `${column} INT NOT NULL REFERENCES ${table} (id)`;
     await scratch.admin(`CREATE TABLE parent (id ${serial}, label VARCHAR(40) NOT NULL)`);
     await scratch.admin(`CREATE TABLE child (id ${serial}, ${fk('parent_id', 'parent')})`);
     await scratch.admin(`CREATE TABLE audit (id ${serial}, note VARCHAR(40) NOT NULL)`);
@@ -154,7 +158,8 @@ export function soakSuite(dialect: Dialect): void {
     t.teardown(() => db.close());
 
     const insertParent = async (conn: Connection | Pool, label: string): Promise<number> => {
-      if (dialect === 'postgres') return Number((await conn.query(sql`INSERT INTO parent (label) VALUES (${label}) RETURNING id`)).rows[0]!.id);
+      if (dialect === 'postgres')
+        return Number((await conn.query(sql`INSERT INTO parent (label) VALUES (${label}) RETURNING id`)).rows[0]!.id);
       await conn.query(sql`INSERT INTO parent (label) VALUES (${label})`);
       return Number((await conn.query('SELECT LAST_INSERT_ID() AS id')).rows[0]!.id);
     };
@@ -188,7 +193,8 @@ export function soakSuite(dialect: Dialect): void {
             await db.truncate('audit');
             await conn.query(sql`INSERT INTO audit (note) VALUES (${'pinned'})`);
             const marker = (await db.query<{ value: unknown }>(q.getVariable)).rows[0]!.value;
-            if (nestedId !== conn.sessionId || marker !== 'set') throw new Error(`pin broken: ${nestedId} vs ${conn.sessionId}, marker ${String(marker)}`);
+            if (nestedId !== conn.sessionId || marker !== 'set')
+              throw new Error(`pin broken: ${nestedId} vs ${conn.sessionId}, marker ${String(marker)}`);
           });
           return;
         case 'nested-transaction': {
@@ -289,7 +295,11 @@ export function soakSuite(dialect: Dialect): void {
     t.equal(new Set(checks.map((check) => check.id)).size, POOL_MAX, `${POOL_MAX} distinct sessions held at once`);
     const cleanSetting = dialect === 'mysql' ? '1' : 'origin';
     for (const check of checks) {
-      t.equal(check.setting, cleanSetting, `session ${check.id}: ${dialect === 'mysql' ? '@@foreign_key_checks' : 'session_replication_role'} is ${cleanSetting}`);
+      t.equal(
+        check.setting,
+        cleanSetting,
+        `session ${check.id}: ${dialect === 'mysql' ? '@@foreign_key_checks' : 'session_replication_role'} is ${cleanSetting}`,
+      );
       t.equal(check.orphan, 'fk-rejected', `session ${check.id}: an orphan insert is rejected by the foreign key`);
     }
     const orphans = Number((await scratch.admin('SELECT COUNT(*) AS n FROM child WHERE parent_id = -1'))[0]!.n);
@@ -298,7 +308,8 @@ export function soakSuite(dialect: Dialect): void {
     const lost = before.ledger + before.ledgerRefs - (after.ledger + after.ledgerRefs);
 
     const figures = [...outcomes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${key} ${n}`);
-    const count = (outcome: string) => [...outcomes.entries()].filter(([key]) => key.endsWith(`: ${outcome}`)).reduce((sum, [, n]) => sum + n, 0);
+    const count = (outcome: string) =>
+      [...outcomes.entries()].filter(([key]) => key.endsWith(`: ${outcome}`)).reduce((sum, [, n]) => sum + n, 0);
     t.comment(
       `soak ${dialect}: seed ${seed}, ${launched} operations in ${elapsed} ms on max ${POOL_MAX}, up to ${CONCURRENCY} in flight; ` +
         `deadlocks resolved by the server ${count('deadlock')}, lock wait timeouts ${count('lock-wait-timeout')}, ` +

@@ -41,7 +41,12 @@ export function tracingSuite(dialect: Dialect): void {
         },
         error: (message: unknown) => {
           const trace = message as QueryTrace;
-          seen.push({ dialect: trace.dialect, text: trace.text, sessionId: trace.sessionId, code: (trace.error as { code?: unknown }).code });
+          seen.push({
+            dialect: trace.dialect,
+            text: trace.text,
+            sessionId: trace.sessionId,
+            code: (trace.error as { code?: unknown }).code,
+          });
         },
       };
       const channel = tracingChannel('sqlpin:query');
@@ -68,7 +73,10 @@ export function tracingSuite(dialect: Dialect): void {
           { text: 'SELECT no_such_column FROM parent', rowCount: undefined, failed: true },
         ],
       );
-      t.ok(user.every((s) => s.dialect === dialect && s.sessionId === pinned), 'dialect and the session each ran on');
+      t.ok(
+        user.every((s) => s.dialect === dialect && s.sessionId === pinned),
+        'dialect and the session each ran on',
+      );
       t.equal(user[2]!.code, dialect === 'mysql' ? 'ER_BAD_FIELD_ERROR' : '42703', "the driver's own error code");
       t.equal(started.length, seen.length, 'every start has its end');
     });
@@ -77,7 +85,10 @@ export function tracingSuite(dialect: Dialect): void {
       const { seen } = watch(t);
       const db = scratchPool(t, scratch);
       await db.truncate('parent', { cascade: true });
-      t.ok(seen.some((s) => /TRUNCATE/i.test(s.text) && s.code === undefined), 'the TRUNCATE statement');
+      t.ok(
+        seen.some((s) => /TRUNCATE/i.test(s.text) && s.code === undefined),
+        'the TRUNCATE statement',
+      );
       t.ok(seen.every((s) => s.dialect === dialect && typeof s.sessionId === 'number'));
     });
 

@@ -25,19 +25,22 @@ export function truncateSuite(dialect: Dialect, server?: string): void {
       t.same(await rowCounts(scratch, CHAIN), { parent: 0, child: 0, grandchild: 0, bystander: 2 });
     });
 
-    t.test('default, referencing table with rows: MySQL empties only the named table, PostgreSQL refuses and changes nothing', async (t) => {
-      await seed(scratch, { parent: 3, child: 2, bystander: 2 });
-      if (mysql) {
-        await db.truncate('parent');
-        t.same(await rowCounts(scratch, CHAIN), { parent: 0, child: 2, grandchild: 0, bystander: 2 }, 'child rows stay, as orphans');
-      } else {
-        const error = await db.truncate('parent').catch((e: unknown) => e);
-        t.ok(error instanceof ForeignKeyTruncateError);
-        t.same((error as ForeignKeyTruncateError).referencingTables, [`${scratch.name}.child`]);
-        t.match((error as Error).message, /cascade: true/);
-        t.same(await rowCounts(scratch, CHAIN), { parent: 3, child: 2, grandchild: 0, bystander: 2 }, 'nothing changed');
-      }
-    });
+    t.test(
+      'default, referencing table with rows: MySQL empties only the named table, PostgreSQL refuses and changes nothing',
+      async (t) => {
+        await seed(scratch, { parent: 3, child: 2, bystander: 2 });
+        if (mysql) {
+          await db.truncate('parent');
+          t.same(await rowCounts(scratch, CHAIN), { parent: 0, child: 2, grandchild: 0, bystander: 2 }, 'child rows stay, as orphans');
+        } else {
+          const error = await db.truncate('parent').catch((e: unknown) => e);
+          t.ok(error instanceof ForeignKeyTruncateError);
+          t.same((error as ForeignKeyTruncateError).referencingTables, [`${scratch.name}.child`]);
+          t.match((error as Error).message, /cascade: true/);
+          t.same(await rowCounts(scratch, CHAIN), { parent: 3, child: 2, grandchild: 0, bystander: 2 }, 'nothing changed');
+        }
+      },
+    );
 
     t.test('the check is transitive: an empty referencing table referenced by a table with rows', async (t) => {
       await seed(scratch, { parent: 2, child: 1, grandchild: 2 });
@@ -116,7 +119,10 @@ export function truncateSuite(dialect: Dialect, server?: string): void {
       // Counters are compared with what they were, not with a row count: on Galera ids step by 3.
       await seed(scratch, { parent: 5, child: 3 });
       const moved = [await nextId(scratch, 'parent'), await nextId(scratch, 'child')];
-      t.ok(moved.every((next) => next > 1), 'the counters moved');
+      t.ok(
+        moved.every((next) => next > 1),
+        'the counters moved',
+      );
       await db.truncate('parent', { cascade: true, restartIdentity: false });
       t.same([await nextId(scratch, 'parent'), await nextId(scratch, 'child')], moved, 'counters continue');
       await seed(scratch, { bystander: 4 });
@@ -159,7 +165,11 @@ export function truncateSuite(dialect: Dialect, server?: string): void {
           await t.rejects(tx.truncate('parent'), ForeignKeyTruncateError);
           await tx.truncate('grandchild');
         });
-        t.same(await rowCounts(scratch, CHAIN), { parent: 3, child: 1, grandchild: 0, bystander: 3 }, 'the rest of the transaction committed');
+        t.same(
+          await rowCounts(scratch, CHAIN),
+          { parent: 3, child: 1, grandchild: 0, bystander: 3 },
+          'the rest of the transaction committed',
+        );
       });
     } else {
       t.test('MySQL: truncate inside a transaction is refused and commits nothing', async (t) => {
@@ -199,7 +209,11 @@ export function truncateSuite(dialect: Dialect, server?: string): void {
       // A TRUNCATE gives the table new storage: an InnoDB table id, a PostgreSQL relfilenode.
       const storage = async (table: string) =>
         mysql
-          ? (await scratch.admin('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [`${scratch.name}/${table}`]))[0]!.id
+          ? (
+              await scratch.admin('SELECT TABLE_ID AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [
+                `${scratch.name}/${table}`,
+              ])
+            )[0]!.id
           : (await scratch.admin('SELECT relfilenode AS id FROM pg_class WHERE oid = $1::regclass', [table]))[0]!.id;
       const storages = async () => {
         const ids: Record<string, unknown> = {};
@@ -254,9 +268,15 @@ export function truncateSuite(dialect: Dialect, server?: string): void {
         const many = scratchPool(t, scratch, { max: 6 });
         await seed(scratch, { parent: 3, child: 2, grandchild: 1 });
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? many.truncate(['parent', 'child', 'grandchild']) : many.truncate('parent', { cascade: true }))),
+          Array.from({ length: 12 }, (_, i) =>
+            i % 2 === 0 ? many.truncate(['parent', 'child', 'grandchild']) : many.truncate('parent', { cascade: true }),
+          ),
         );
-        t.same(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason), [], 'all 12 succeeded');
+        t.same(
+          outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason),
+          [],
+          'all 12 succeeded',
+        );
         t.same(await rowCounts(scratch, CHAIN.slice(0, 3)), { parent: 0, child: 0, grandchild: 0 });
       });
     }

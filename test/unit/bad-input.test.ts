@@ -85,7 +85,10 @@ async function expectRejections(t: Test, fake: FakePostgres, cases: readonly Cas
       () => undefined,
       (reason: unknown) => reason,
     );
-    t.ok(error instanceof SqlpinError, `${label}: rejects with a SqlpinError (got ${error instanceof Error ? error.constructor.name : String(error)})`);
+    t.ok(
+      error instanceof SqlpinError,
+      `${label}: rejects with a SqlpinError (got ${error instanceof Error ? error.constructor.name : String(error)})`,
+    );
     t.equal((error as { code?: unknown } | undefined)?.code, code, `${label}: code ${code}`);
     t.equal(fake.statements, before, `${label}: no SQL sent`);
   }
@@ -144,7 +147,10 @@ t.test('createPool throws ConfigError for wrong types, negative sizes and out-of
     } catch (error) {
       thrown = error;
     }
-    t.ok(thrown instanceof SqlpinError, `${label}: throws a SqlpinError (got ${thrown instanceof Error ? thrown.constructor.name : String(thrown)})`);
+    t.ok(
+      thrown instanceof SqlpinError,
+      `${label}: throws a SqlpinError (got ${thrown instanceof Error ? thrown.constructor.name : String(thrown)})`,
+    );
     t.equal((thrown as { code?: unknown } | undefined)?.code, 'ERR_CONFIG', `${label}: ERR_CONFIG`);
   }
 });
@@ -165,7 +171,10 @@ t.test('sql and SqlQuery refuse anything but a template', async (t) => {
     } catch (error) {
       thrown = error;
     }
-    t.ok(thrown instanceof SqlpinError, `${label}: throws a SqlpinError (got ${thrown instanceof Error ? thrown.constructor.name : String(thrown)})`);
+    t.ok(
+      thrown instanceof SqlpinError,
+      `${label}: throws a SqlpinError (got ${thrown instanceof Error ? thrown.constructor.name : String(thrown)})`,
+    );
     t.equal((thrown as { code?: unknown } | undefined)?.code, 'ERR_INVALID_ARGUMENT', `${label}: ERR_INVALID_ARGUMENT`);
   }
 });
@@ -177,13 +186,19 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
   const db: Pool = createPool({ url, max: 1, acquireTimeoutMillis: 2_000 });
   t.teardown(() => db.close());
   const before = fake.statements;
-  t.equal((await db.withConnection(async (conn) => conn.sessionId)), 4242, 'the fake server logs a session in');
+  t.equal(await db.withConnection(async (conn) => conn.sessionId), 4242, 'the fake server logs a session in');
   t.equal(fake.statements, before, 'logging in sends no SQL');
 
   const queries = (target: Pool | Connection, who: string): Case[] => [
-    ...WRONG_VALUES.map(([label, value]) => [`${who}.query(${label})`, () => target.query(value as string), 'ERR_INVALID_ARGUMENT'] as const),
+    ...WRONG_VALUES.map(
+      ([label, value]) => [`${who}.query(${label})`, () => target.query(value as string), 'ERR_INVALID_ARGUMENT'] as const,
+    ),
     [`${who}.query(a function)`, () => target.query((() => 'SELECT 1') as unknown as string), 'ERR_INVALID_ARGUMENT'],
-    [`${who}.query(a lookalike of sql)`, () => target.query({ strings: ['SELECT 1'], values: [] } as unknown as string), 'ERR_INVALID_ARGUMENT'],
+    [
+      `${who}.query(a lookalike of sql)`,
+      () => target.query({ strings: ['SELECT 1'], values: [] } as unknown as string),
+      'ERR_INVALID_ARGUMENT',
+    ],
     [`${who}.query(text, a string)`, () => target.query('SELECT 1', 'x' as unknown as unknown[]), 'ERR_INVALID_ARGUMENT'],
     [`${who}.query(text, null)`, () => target.query('SELECT 1', null as unknown as unknown[]), 'ERR_INVALID_ARGUMENT'],
     [`${who}.query(text, an object)`, () => target.query('SELECT 1', { 0: 1 } as unknown as unknown[]), 'ERR_INVALID_ARGUMENT'],
@@ -194,7 +209,9 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
     [`${who}.query(text, [], null)`, () => target.query('SELECT 1', [], null as unknown as object), 'ERR_INVALID_ARGUMENT'],
   ];
   const transactions = (target: Pool | Connection, who: string): Case[] =>
-    WRONG_VALUES.map(([label, value]) => [`${who}.transaction(${label})`, () => target.transaction(value as () => void), 'ERR_INVALID_ARGUMENT'] as const);
+    WRONG_VALUES.map(
+      ([label, value]) => [`${who}.transaction(${label})`, () => target.transaction(value as () => void), 'ERR_INVALID_ARGUMENT'] as const,
+    );
   const pins: Case[] = WRONG_VALUES.map(
     ([label, value]) => [`db.withConnection(${label})`, () => db.withConnection(value as () => void), 'ERR_INVALID_ARGUMENT'] as const,
   );
@@ -242,15 +259,22 @@ t.test('pool and handle methods reject wrong arguments before any SQL is sent', 
       ['schema null', { schema: null }, 'ERR_INVALID_ARGUMENT'],
       ['a schema of 64 bytes', { schema: 'x'.repeat(64) }, 'ERR_INVALID_IDENTIFIER'],
       ['an empty schema', { schema: '' }, 'ERR_INVALID_IDENTIFIER'],
-      ...tables.filter(([, value]) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))).map(
-        ([label, value]) => [`except [${label}]`, { except: [value] }, 'ERR_INVALID_IDENTIFIER'] as const,
-      ),
+      ...tables
+        .filter(([, value]) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value)))
+        .map(([label, value]) => [`except [${label}]`, { except: [value] }, 'ERR_INVALID_IDENTIFIER'] as const),
     ];
     return [
-      ...tables.map(([label, value]) => [`${who}.truncate(${label})`, () => target.truncate(value as string), 'ERR_INVALID_IDENTIFIER'] as const),
-      ...options.map(([label, value]) => [`${who}.truncate('t', ${label})`, () => target.truncate('t', value as object), 'ERR_INVALID_ARGUMENT'] as const),
+      ...tables.map(
+        ([label, value]) => [`${who}.truncate(${label})`, () => target.truncate(value as string), 'ERR_INVALID_IDENTIFIER'] as const,
+      ),
+      ...options.map(
+        ([label, value]) =>
+          [`${who}.truncate('t', ${label})`, () => target.truncate('t', value as object), 'ERR_INVALID_ARGUMENT'] as const,
+      ),
       [`${who}.truncate('t', strategy "all")`, () => target.truncate('t', { strategy: 'all' } as never), 'ERR_INVALID_ARGUMENT'],
-      ...allOptions.map(([label, value, code]) => [`${who}.truncateAll(${label})`, () => target.truncateAll(value as object), code] as const),
+      ...allOptions.map(
+        ([label, value, code]) => [`${who}.truncateAll(${label})`, () => target.truncateAll(value as object), code] as const,
+      ),
     ];
   };
 

@@ -5,7 +5,11 @@ import { ConfigError, createPool } from '../../lib/index.js';
 t.test('URL schemes choose the dialect', async (t) => {
   t.equal(parsePoolOptions({ url: 'mysql://root@127.0.0.1:3306/test' }).dialect, 'mysql');
   t.equal(parsePoolOptions({ url: 'mariadb://root@127.0.0.1/test' }).dialect, 'mysql');
-  t.equal(parsePoolOptions({ url: 'mariadb://root@127.0.0.1/test' }).url, 'mysql://root@127.0.0.1/test', 'mariadb: is handed to mysql2 as mysql:');
+  t.equal(
+    parsePoolOptions({ url: 'mariadb://root@127.0.0.1/test' }).url,
+    'mysql://root@127.0.0.1/test',
+    'mariadb: is handed to mysql2 as mysql:',
+  );
   t.equal(parsePoolOptions({ url: 'postgres://postgres@127.0.0.1/test' }).dialect, 'postgres');
   t.equal(parsePoolOptions({ url: 'postgresql://postgres@127.0.0.1/test' }).dialect, 'postgres');
 });

@@ -18,7 +18,20 @@ t.test('names, schema.name and the object form', async (t) => {
 });
 
 t.test('invalid names are rejected before any SQL', async (t) => {
-  const bad: unknown[] = ['', 'a.b.c', '.x', 'x.', 'nul\0byte', null, 42, ['x'], { name: '' }, { schema: '', name: 'x' }, { name: 7 }, 'lone\ud800surrogate'];
+  const bad: unknown[] = [
+    '',
+    'a.b.c',
+    '.x',
+    'x.',
+    'nul\0byte',
+    null,
+    42,
+    ['x'],
+    { name: '' },
+    { schema: '', name: 'x' },
+    { name: 7 },
+    'lone\ud800surrogate',
+  ];
   for (const ref of bad) {
     t.throws(() => parseTableRef(ref as never, postgres.identifierRules), InvalidIdentifierError, JSON.stringify(ref) ?? String(ref));
   }
@@ -46,5 +59,5 @@ t.test('quoting doubles the quote character and nothing else', async (t) => {
   t.equal(mysql.quote('it\'s "x"'), '`it\'s "x"`');
   t.equal(postgres.quote('a"b'), '"a""b"');
   t.equal(postgres.quote('Mixed Case'), '"Mixed Case"');
-  t.equal(postgres.quote('a`b\'c'), '"a`b\'c"');
+  t.equal(postgres.quote("a`b'c"), '"a`b\'c"');
 });

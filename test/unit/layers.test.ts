@@ -15,7 +15,10 @@ const DRIVER_HOMES: Readonly<Record<string, string>> = { mysql2: 'adapters/mysql
 
 /** Every module specifier a file names: static imports, re-exports and dynamic import(). */
 function specifiers(source: string): string[] {
-  const found = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/g), ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)];
+  const found = [
+    ...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/g),
+    ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ];
   return found.map((match) => match[1]!);
 }
 
@@ -38,14 +41,23 @@ const graph = new Map(
 t.test('the core imports no adapter, except the composition point', async (t) => {
   for (const [file, targets] of graph) {
     if (!file.startsWith('lib/') || file === COMPOSITION_POINT) continue;
-    t.same(targets.filter((target) => target.startsWith('adapters/')), [], `${file} imports nothing from adapters/`);
+    t.same(
+      targets.filter((target) => target.startsWith('adapters/')),
+      [],
+      `${file} imports nothing from adapters/`,
+    );
   }
-  t.ok(graph.get(COMPOSITION_POINT)?.some((target) => target.startsWith('adapters/')), 'the composition point is where adapters are loaded');
+  t.ok(
+    graph.get(COMPOSITION_POINT)?.some((target) => target.startsWith('adapters/')),
+    'the composition point is where adapters are loaded',
+  );
 });
 
 t.test('each driver is imported by its own adapter only', async (t) => {
   for (const [driver, home] of Object.entries(DRIVER_HOMES)) {
-    const importers = [...graph].filter(([, targets]) => targets.some((target) => target === driver || target.startsWith(`${driver}/`))).map(([file]) => file);
+    const importers = [...graph]
+      .filter(([, targets]) => targets.some((target) => target === driver || target.startsWith(`${driver}/`)))
+      .map(([file]) => file);
     t.same(importers, [home], `${driver} is imported only in ${home}`);
   }
 });
