@@ -1,11 +1,11 @@
-import type { AdapterSession, QueryResult, TruncateTarget } from '../lib/driver.js';
+import type { AdapterSession, TruncateTarget } from '../lib/driver.js';
 import { InvalidArgumentError, TableNotFoundError } from '../lib/errors.js';
 import { formatTableName, type TableName } from '../lib/identifiers.js';
 import type { TableState } from '../lib/truncate-plan.js';
 
-/** A session that can keep sqlpin's own catalog queries prepared. */
+/** A session told which server backend answered: behind a pooler the options did not mention, it differs from the announced one. */
 export interface CatalogSession extends AdapterSession {
-  prepared<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  answeredBy(backendPid: number): void;
 }
 
 /** A table as the catalog knows it. */
@@ -75,26 +75,29 @@ SELECT 'met', NULL, c.oid::text, n.nspname, c.relname, c.relkind::text,
        c.oid IN (SELECT oid FROM named)
   FROM met CROSS JOIN LATERAL (SELECT * FROM pg_class WHERE pg_class.oid = met.oid OFFSET 0) AS c
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid`;
+  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid
+UNION ALL
+SELECT 'backend', pg_backend_pid()::int8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
 
-/** The named tables, resolved exactly as the server would (to_regclass honours search_path). */
-const CATALOG_TABLES = `
+/** The named tables (`names`, a text[] literal), resolved exactly as the server would (to_regclass honours search_path). */
+const catalogTables = (names: string) => `
 WITH RECURSIVE named AS (
-  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
+  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest(${names}) WITH ORDINALITY AS r(name, ord)
 ), lookup AS (
   SELECT 'name' AS role, ord, oid FROM named
 ), ${FOLLOW}`;
 
 /**
- * Every base table of one schema (the current one when $1 is null) but the
- * excepted ones ($2, resolved like named tables). Partitions are emptied with
- * their partitioned table; views, sequences and foreign tables are not tables to empty.
+ * Every base table of one schema (the current one when `schema` is NULL) but
+ * the excepted ones (`except`, a text[] literal, resolved like named tables).
+ * Partitions are emptied with their partitioned table; views, sequences and
+ * foreign tables are not tables to empty. Both arguments are SQL literals.
  */
-const CATALOG_ALL = `
+const catalogAll = (schema: string, except: string) => `
 WITH RECURSIVE excepted AS (
-  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest($2::text[]) WITH ORDINALITY AS r(name, ord)
+  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest(${except}) WITH ORDINALITY AS r(name, ord)
 ), space AS (
-  SELECT oid FROM pg_namespace WHERE nspname = COALESCE($1::text, current_schema())
+  SELECT oid FROM pg_namespace WHERE nspname = COALESCE(${schema}, current_schema())
 ), named AS (
   SELECT c.oid FROM pg_class c
    WHERE c.relnamespace IN (SELECT oid FROM space) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -106,7 +109,7 @@ WITH RECURSIVE excepted AS (
 ), ${FOLLOW}`;
 
 interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | 'mustTruncate'> {
-  readonly role: 'name' | 'except' | 'schema' | 'met';
+  readonly role: 'name' | 'except' | 'schema' | 'met' | 'backend';
   readonly ord: string | null;
   readonly oid: string | null;
   readonly kind: string | null;
@@ -117,20 +120,37 @@ interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | '
 
 /**
  * One round trip: resolves what to empty, follows foreign keys to every
- * referencing table, and lists what each table owns (sequences, triggers).
+ * referencing table, and lists what each table owns (sequences, triggers),
+ * and which server backend answered (in a row of its own).
  * A missing name, or one that is not a table, is `TableNotFoundError` before
  * anything changes; so is a missing `except` entry.
+ *
+ * `first` (a BEGIN, or nothing) goes in the same simple-query message, so the
+ * names travel as literals, not bound parameters: a message with parameters
+ * carries one statement only. Nothing is prepared: the plan of a catalog query
+ * costs less than the round trip a Parse of its own would.
  */
-export async function readCatalog(session: CatalogSession, target: TruncateTarget, quote: (part: string) => string): Promise<Catalog> {
+export async function readCatalog(
+  session: CatalogSession,
+  target: TruncateTarget,
+  quote: (part: string) => string,
+  first: string,
+): Promise<Catalog> {
   const qualified = (table: TableName) => (table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`);
-  const { rows } =
+  const names = (tables: readonly TableName[]) => textArray(tables.map(qualified));
+  const text =
     target.kind === 'tables'
-      ? await session.prepared<CatalogRow>(CATALOG_TABLES, [target.tables.map(qualified)])
-      : await session.prepared<CatalogRow>(CATALOG_ALL, [target.schema ?? null, target.except.map(qualified)]);
+      ? catalogTables(names(target.tables))
+      : catalogAll(target.schema === undefined ? 'NULL::text' : `${quoteLiteral(target.schema)}::text`, names(target.except));
+  const { rows } = await session.query<CatalogRow>(first + text);
   const tables = new Map<string, CatalogTable>();
   const lookups = new Map<string, CatalogRow>();
   const named: CatalogTable[] = [];
   for (const { role, ord, isNamed, ...row } of rows) {
+    if (role === 'backend') {
+      session.answeredBy(Number(ord));
+      continue;
+    }
     if (role !== 'met') {
       lookups.set(`${role}:${ord}`, { role, ord, isNamed, ...row });
       continue;
@@ -161,6 +181,22 @@ export async function readCatalog(session: CatalogSession, target: TruncateTarge
   });
   if (lookups.get('schema:null')?.oid == null) throw new InvalidArgumentError(`schema ${target.schema ?? '(current)'} does not exist`);
   return { named, tables };
+}
+
+/**
+ * The one way sqlpin writes a string as an SQL literal. The escape-string form
+ * (E'...', backslashes and quotes doubled) reads the same whatever
+ * standard_conforming_strings says. Names are validated to hold no NUL, which
+ * no PostgreSQL text can; one here is refused, never sent.
+ */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new InvalidArgumentError('a NUL character cannot be sent in an SQL literal');
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
+/** A text[] literal of the values, each quoted by `quoteLiteral`. */
+function textArray(values: readonly string[]): string {
+  return `ARRAY[${values.map(quoteLiteral).join(', ')}]::text[]`;
 }
 
 /** `ONLY` keeps inheritance children out; a partitioned table cannot take it, and its partitions are part of it. */

@@ -30,31 +30,32 @@ export function announcedPid(client: object): number {
 export function proxyWarning(): Error {
   return new Error(
     'sqlpin: PostgreSQL sessions come through a connection pooler (the backend pid differs from the one announced at login). ' +
-      'sqlpin does not prepare its own statements by name on them. If the pooler runs pool_mode = transaction (PgBouncer), ' +
+      'If the pooler runs pool_mode = transaction (PgBouncer), ' +
       "create the pool with pooler: 'transaction': otherwise work in one withConnection may run on several server sessions and session state leaks to other clients.",
   );
 }
 
 /**
- * Whether the pool's sessions reach PostgreSQL itself, asked once per pool,
- * before sqlpin's first named statement: named statements live on a server
- * session, and through a pooler the next statement may reach another one
- * (26000 "does not exist", 42P05 "already exists"). A pooler announces a pid
- * of its own at login, which the server contradicts. Found a pooler: said once.
+ * Whether the pool's sessions reach PostgreSQL itself, decided once per pool
+ * by sqlpin's first truncate, whose catalog query reads the backend's pid. A
+ * pooler announces a pid of its own at login, which the server contradicts.
+ * Found a pooler the options did not mention: said once, since behind a
+ * transaction pooler a pinned session is not one server session unless
+ * sqlpin knows.
  */
-export class NamingCheck {
-  known: boolean | undefined;
+export class PoolerCheck {
+  #known: boolean | undefined;
   readonly #foundPooler: () => void;
 
   constructor(known: boolean | undefined, foundPooler: () => void) {
-    this.known = known;
+    this.#known = known;
     this.#foundPooler = foundPooler;
   }
 
-  async ask(announced: number, backend: () => Promise<number | undefined>): Promise<void> {
-    const direct = (await backend()) === announced;
-    if (this.known !== undefined) return;
-    this.known = direct;
-    if (!direct) this.#foundPooler();
+  /** Compares the pid announced at login with the backend's own; the first comparison decides. */
+  note(announced: number, backend: number): void {
+    if (this.#known !== undefined) return;
+    this.#known = backend === announced;
+    if (!this.#known) this.#foundPooler();
   }
 }

@@ -25,8 +25,11 @@ import {
 export const POSTGRES_AUTO: AutoThresholds = { counterKept: 1_000, counterReset: 1_000 };
 
 /**
- * PostgreSQL truncate; the caller has opened a transaction (or savepoint), so
- * a throw here changes nothing.
+ * PostgreSQL truncate in three round trips: BEGIN with the catalog, LOCK with
+ * the states, the statements with COMMIT. Where `begins` is false the caller
+ * has opened a transaction (or savepoint) and closes it; where it is true no
+ * transaction is open and this opens and commits its own. Either way the core
+ * rolls back on a throw, so a throw here changes nothing.
  *
  * Default: the named tables, plus the referencing tables they need in the same
  * statement, which must hold no rows — checked under an ACCESS EXCLUSIVE lock,
@@ -41,8 +44,9 @@ export async function truncatePostgres(
   what: TruncateTarget,
   options: TruncateConfig,
   quote: (part: string) => string,
+  begins: boolean,
 ): Promise<void> {
-  const catalog = await readCatalog(session, what, quote);
+  const catalog = await readCatalog(session, what, quote, begins ? 'BEGIN;\n' : '');
   const named = new Set(catalog.named.map((table) => table.oid));
   // Locked before anything is read, in one order for every caller: reading first
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
@@ -104,7 +108,9 @@ export async function truncatePostgres(
   }
   for (const table of deleting) sql.push(`DELETE FROM ${target(table, quote)}`);
   sql.push(...restartSequences(deleting.filter((table) => restarts(table) && counterNeedsReset(stateOf.get(table.oid)!, true))));
-  // One simple-query message: sqlpin's own text, no parameters, inside the caller's transaction.
+  // One simple-query message: sqlpin's own text, no parameters. Where this call
+  // began the transaction it commits it too; a failing statement skips the COMMIT.
+  if (begins) sql.push('COMMIT');
   await session.query(sql.join(';\n'));
 }
 

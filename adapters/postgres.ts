@@ -6,7 +6,7 @@ import { queryChannel, traceQuery } from '../lib/tracing.js';
 import { toBlockers, type LockBlocker, type QueryTimeoutError } from '../lib/errors.js';
 import { truncatePostgres } from './postgres-truncate.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
-import { NamingCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
+import { PoolerCheck, PIN_BY_TRANSACTION, announcedPid, proxyWarning } from './postgres-pooler.js';
 import { BLOCKERS_SQL, type BlockerSource } from './postgres-blockers.js';
 import { closeWithin } from './close.js';
 
@@ -16,14 +16,9 @@ function isFatal(error: unknown): boolean {
   return error.severity === 'FATAL' || error.severity === 'PANIC';
 }
 
-/** How many of sqlpin's own statements one session keeps prepared; past it they run unprepared. */
-const MAX_PREPARED = 64;
-
-/** pg's record of the statements it prepared on a connection; not part of its typed API. */
-interface PreparedRecord {
+/** The parts of a pg client sqlpin reaches that are not in its typed API. */
+interface ClientInternals {
   connection: {
-    parsedStatements: Record<string, string>;
-    submittedNamedStatements: Record<string, string>;
     stream: { destroy(): void };
     once(event: 'readyForQuery', listener: () => void): void;
     off(event: 'readyForQuery', listener: () => void): void;
@@ -55,14 +50,12 @@ export class PostgresSession implements AdapterSession, BlockerSource {
   readonly id: number;
   readonly #client: pg.Client;
   readonly #context: SessionContext;
-  /** Statement text to prepared-statement name. */
-  readonly #prepared = new Map<string, string>();
   /** Queries given while one is on the wire, in order. */
   readonly #waiting: PendingQuery[] = [];
   #busy = false;
   #reusable = true;
-  /** Whether sqlpin's own statements may be named: not behind a pooler, said or found. Asked before the first. */
-  readonly #naming: NamingCheck;
+  /** Whether sessions reach the server itself, not a pooler: said by the options or found once. */
+  readonly #pooler: PoolerCheck;
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ReadonlyMap<string, string>;
   /** The first error since the last successful reply: what aborted a failed transaction. */
@@ -71,12 +64,12 @@ export class PostgresSession implements AdapterSession, BlockerSource {
   #abortedBy: QueryTimeoutError | undefined;
   #settling: Promise<void> | undefined;
 
-  constructor(client: pg.Client, context: SessionContext, parameters: ReadonlyMap<string, string>, naming: NamingCheck) {
+  constructor(client: pg.Client, context: SessionContext, parameters: ReadonlyMap<string, string>, pooler: PoolerCheck) {
     this.#client = client;
     this.#context = context;
     const { report } = context;
     this.parameters = parameters;
-    this.#naming = naming;
+    this.#pooler = pooler;
     this.id = announcedPid(client);
     // pg emits 'error' for faults outside a query (an idle backend terminated):
     // without a listener the process would crash; with one, the session is dropped and the fault reported.
@@ -110,32 +103,14 @@ export class PostgresSession implements AdapterSession, BlockerSource {
     },
     abandon: () => {
       this.#reusable = false;
-      (this.#client as unknown as PreparedRecord).connection.stream.destroy();
+      (this.#client as unknown as ClientInternals).connection.stream.destroy();
     },
     report: (error) => this.#context.report(error),
   };
 
-  /**
-   * Runs one of sqlpin's own catalog queries as a prepared statement: for
-   * them planning costs more than running, and a prepared plan is reused.
-   */
-  prepared<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-    const naming = this.#naming.known;
-    if (naming === undefined) {
-      const backend = () =>
-        this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid', undefined, this.#context.queryTimeoutMillis).then(
-          ({ rows }) => rows[0]?.pid,
-        );
-      return this.#naming.ask(this.id, backend).then(() => this.prepared<Row>(text, params));
-    }
-    if (!naming) return this.#run<Row>(text, params, this.#context.queryTimeoutMillis);
-    let name = this.#prepared.get(text);
-    if (name === undefined && this.#prepared.size < MAX_PREPARED) {
-      name = `sqlpin_${this.#prepared.size + 1}`;
-      this.#prepared.set(text, name);
-    }
-    const query = name === undefined ? text : { name, text, values: params as unknown[] };
-    return this.#run<Row>(query, name === undefined ? params : undefined, this.#context.queryTimeoutMillis);
+  /** The backend that answered sqlpin's catalog query; the pool's first answer says whether a pooler stands between. */
+  answeredBy(backendPid: number): void {
+    this.#pooler.note(this.id, backendPid);
   }
 
   /** Every statement this session sends, sqlpin's own included, passes here. */
@@ -210,7 +185,7 @@ export class PostgresSession implements AdapterSession, BlockerSource {
   }
 
   #ready(): Promise<void> {
-    const record = this.#client as unknown as PreparedRecord;
+    const record = this.#client as unknown as ClientInternals;
     if (record.readyForQuery || !this.#reusable) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -223,19 +198,11 @@ export class PostgresSession implements AdapterSession, BlockerSource {
     });
   }
 
-  /**
-   * DISCARD ALL also drops prepared statements, so pg's record of them is
-   * cleared with it: otherwise pg would skip the Parse and the server would
-   * answer 26000 (prepared statement does not exist).
-   */
+  /** sqlpin names no statements, so pg keeps no record that DISCARD ALL would make stale. */
   async reset(): Promise<void> {
     await this.query('DISCARD ALL');
     this.#failure = undefined;
     this.#abortedBy = undefined;
-    const { connection } = this.#client as unknown as PreparedRecord;
-    connection.parsedStatements = {};
-    connection.submittedNamedStatements = {};
-    this.#prepared.clear();
   }
 
   isReusable(): boolean {
@@ -250,7 +217,7 @@ export class PostgresSession implements AdapterSession, BlockerSource {
     const client = this.#client;
     return closeWithin(
       (done) => client.end().then(done, done),
-      () => (client as unknown as PreparedRecord).connection.stream.destroy(),
+      () => (client as unknown as ClientInternals).connection.stream.destroy(),
     );
   }
 }
@@ -281,7 +248,7 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
     connectionTimeoutMillis: settings.connectTimeoutMillis,
     ...(settings.url === undefined ? settings.connection : { connectionString: settings.url }),
   };
-  const naming = new NamingCheck(settings.pooler === undefined ? undefined : false, () => settings.report(proxyWarning()));
+  const pooler = new PoolerCheck(settings.pooler === undefined ? undefined : false, () => settings.report(proxyWarning()));
   return {
     dialect: 'postgres',
     identifierRules,
@@ -308,12 +275,12 @@ export function createPostgresAdapter(settings: AdapterSettings): Adapter {
         queryTimeoutMillis: settings.queryTimeoutMillis,
         side: (text: string, params: readonly unknown[]) => runAside(options, text, params),
       };
-      return new PostgresSession(client, context, parameters, naming);
+      return new PostgresSession(client, context, parameters, pooler);
     },
     // The adapter only ever receives sessions it opened itself.
-    truncate: (session, what, truncateOptions) =>
+    truncate: (session, what, truncateOptions, begins) =>
       refuseReadOnlyPostgres((session as PostgresSession).parameters, () =>
-        truncatePostgres(session as PostgresSession, what, truncateOptions, quotePostgres),
+        truncatePostgres(session as PostgresSession, what, truncateOptions, quotePostgres, begins),
       ),
   };
 }

@@ -126,8 +126,15 @@ export interface Adapter {
    * Empties validated tables on one pinned session, with the dialect's rules.
    * Both kinds of target go through the same steps: resolve the tables, read
    * their state in one round trip, plan, send the statements.
+   *
+   * `begins` is true only where TRUNCATE does not commit implicitly and no
+   * transaction is open: then the adapter opens the truncate's transaction in
+   * the message of its first statement, and may commit it in the message of its
+   * last, saving the round trips of a BEGIN and a COMMIT of their own. Whatever
+   * it leaves open the core commits; on a throw the core rolls back. Otherwise
+   * the core has opened a transaction or a savepoint around the call.
    */
-  truncate(session: AdapterSession, target: TruncateTarget, options: TruncateConfig): Promise<void>;
+  truncate(session: AdapterSession, target: TruncateTarget, options: TruncateConfig, begins: boolean): Promise<void>;
 }
 
 /** Builds an adapter from the pool's validated connection settings. */

@@ -93,15 +93,17 @@ export function prepareTruncateAll(adapter: Adapter, options: unknown): Prepared
  * Runs a prepared truncate as one unit on a pinned session: no sibling work
  * runs while it holds session state changed (FK checks off). Where TRUNCATE
  * commits implicitly it is refused inside any transaction; elsewhere it runs
- * in a transaction of its own, or a savepoint of the caller's, so a failure
- * changes nothing.
+ * in a transaction of its own (begun and committed by the adapter with its own
+ * statements, to save round trips), or a savepoint of the caller's, so a
+ * failure changes nothing.
  */
 export function runTruncate<H>(pin: Pin<H>, { target, options }: PreparedTruncate): Promise<void> {
   const { adapter, session } = pin;
   return pin.unit(false, async (unit) => {
-    if (!adapter.truncateCommitsImplicitly) return transact(pin, unit.depth, () => adapter.truncate(session, target, options));
+    if (!adapter.truncateCommitsImplicitly)
+      return transact(pin, unit.depth, (begins) => adapter.truncate(session, target, options, begins), true);
     if (unit.depth > 0 || session.inTransaction()) throw new TruncateInTransactionError();
-    return adapter.truncate(session, target, options);
+    return adapter.truncate(session, target, options, false);
   });
 }
 

@@ -76,6 +76,8 @@ export class FakeAdapter implements Adapter {
   readonly sessions: FakeSession[] = [];
   /** Every statement of every session, as `id: text`, in the order sent. */
   readonly log: string[] = [];
+  /** What each truncate was told: whether it opens the transaction itself. */
+  readonly truncateBegins: boolean[] = [];
   connects = 0;
   respond: Responder = () => undefined;
   connectWith: (attempt: number) => Promise<void> = () => Promise.resolve();
@@ -96,7 +98,10 @@ export class FakeAdapter implements Adapter {
     return session;
   }
 
-  async truncate(session: AdapterSession, target: TruncateTarget, _options: TruncateConfig): Promise<void> {
+  async truncate(session: AdapterSession, target: TruncateTarget, _options: TruncateConfig, begins: boolean): Promise<void> {
+    this.truncateBegins.push(begins);
+    // Opens the transaction when told to and leaves it for the core to commit, as an adapter may.
+    if (begins) await session.query('BEGIN');
     const tables = target.kind === 'tables' ? target.tables : [];
     await session.query(`TRUNCATE ${tables.map((table) => table.name).join(', ')}`);
   }

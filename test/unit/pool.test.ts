@@ -190,6 +190,34 @@ t.test('re-entrancy: nested db.* reuse the pin on max: 1', async (t) => {
   t.same(adapter.log, ['1: A', '1: B', '1: BEGIN', '1: C', '1: COMMIT', '1: BEGIN', '1: TRUNCATE t', '1: COMMIT']);
 });
 
+t.test('truncate: the adapter opens its own transaction only where none is open', async (t) => {
+  const adapter = new FakeAdapter();
+  const db = fakePool(adapter, { max: 1 });
+  t.teardown(() => db.close());
+  await db.truncate('t');
+  await db.transaction(() => db.truncate('t'));
+  t.same(adapter.truncateBegins, [true, false], 'told to begin outside a transaction only');
+  t.same(
+    adapter.log,
+    [
+      '1: BEGIN',
+      '1: TRUNCATE t',
+      '1: COMMIT',
+      '1: BEGIN',
+      '1: SAVEPOINT sqlpin_savepoint_1',
+      '1: TRUNCATE t',
+      '1: RELEASE SAVEPOINT sqlpin_savepoint_1',
+      '1: COMMIT',
+    ],
+    'the core commits what the adapter left open, and manages the savepoint inside a transaction',
+  );
+  adapter.log.length = 0;
+  const failure = new Error('truncate failed');
+  adapter.respond = (text) => (text.startsWith('TRUNCATE') ? Promise.reject(failure) : undefined);
+  await t.rejects(db.truncate('t'), failure, 'the error reaches the caller unchanged');
+  t.same(adapter.log, ['1: BEGIN', '1: TRUNCATE t', '1: ROLLBACK'], 'the core rolls back what the adapter began');
+});
+
 t.test('units on a pin', async (t) => {
   t.test('work from outside a running unit waits for it, in the order given', async (t) => {
     const adapter = new FakeAdapter();
