@@ -1,0 +1,27 @@
+// Prints each failed assertion of a TAP log with the subtests around it and its YAML
+// diagnostic, so the end of a CI log names what failed even when only its tail is kept.
+import { readFileSync } from 'node:fs';
+
+const lines = readFileSync(process.argv[2], 'utf8').split('\n');
+const indentOf = (line) => line.length - line.trimStart().length;
+const subtests = []; // [indent, name], outermost first
+
+for (let i = 0; i < lines.length; i++) {
+  const line = lines[i];
+  const indent = indentOf(line);
+  const text = line.trim();
+  const subtest = /^# Subtest: (.*)$/.exec(text);
+  if (subtest) {
+    while (subtests.length > 0 && subtests.at(-1)[0] >= indent) subtests.pop();
+    subtests.push([indent, subtest[1]]);
+    continue;
+  }
+  if (!text.startsWith('not ok ')) continue;
+  const path = subtests.filter(([at]) => at < indent).map(([, name]) => name);
+  console.log(`✗ ${[...path, text].join(' › ')}`);
+  if (lines[i + 1]?.trim() !== '---') continue;
+  for (i++; i < lines.length; i++) {
+    console.log(`    ${lines[i].trim() === '...' ? '...' : lines[i].slice(indent)}`);
+    if (lines[i].trim() === '...') break;
+  }
+}
