@@ -7,7 +7,7 @@ import type { Settings } from './settings.js';
 export interface BenchContext {
   readonly dialect: Dialect;
   readonly driver: Driver;
-  /** Points into the run's scratch database (MySQL) or schema (PostgreSQL). */
+  /** Points into the run's scratch database (on PostgreSQL, a schema in it). */
   readonly url: string;
   readonly builds: readonly Build[];
   /** A raw connection that may send batches: it loads tables, outside every timed and counted part. */

@@ -27,8 +27,8 @@ const WORKLOADS: Readonly<Record<WorkloadId, (ctx: BenchContext) => Promise<Case
 };
 
 /**
- * Runs everything for one dialect in a scratch database (MySQL) or schema
- * (PostgreSQL) of its own, dropped at the end whatever happened. A failure
+ * Runs everything for one dialect in a scratch database of its own (on
+ * PostgreSQL, a schema in it), dropped at the end whatever happened. A failure
  * stops this dialect and is recorded; what was measured before it is kept.
  */
 export async function benchDialect(
@@ -41,7 +41,7 @@ export async function benchDialect(
   const report: DialectReport = { dialect, server: 'unknown', cases: [], roundTrips: [], targets: [] };
   const progress = (message: string) => console.error(`[${dialect}] ${message}`);
   try {
-    const scratch = await createScratch(dialect, 'bench');
+    const scratch = await createScratch(dialect, 'bench', undefined, { ownDatabase: true });
     try {
       const [version] = await scratch.admin('SELECT VERSION() AS version');
       // PostgreSQL's version() goes on to name the compiler; the first words are the ones that matter.

@@ -2,8 +2,8 @@ import type { Dialect } from '../lib/index.js';
 import type { RawSession } from './drivers/driver.js';
 
 /**
- * W5's tables: each case gets a database (MySQL) or schema (PostgreSQL) of its
- * own, because `truncateAll` empties everything in one. Tables come in
+ * W5's tables: each case gets a database of its own (on PostgreSQL, a schema in
+ * it), because `truncateAll` empties everything in one. Tables come in
  * parent/child pairs (`p000`, `c000` referencing it), or stand alone (`t0`...).
  */
 export interface ResetSchema {

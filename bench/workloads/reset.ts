@@ -65,7 +65,9 @@ export async function measureReset(ctx: BenchContext): Promise<CaseResult[]> {
   try {
     const spaces = new Map<string, { scratch: Scratch; loader: RawSession; raw: RawSession; db: Pool }>();
     for (const [key, schema] of Object.entries(SCHEMAS)) {
-      const scratch = resources.add(`W5 ${key}`, await createScratch(dialect, `bench_w5_${key}`), (s) => s.drop());
+      const scratch = resources.add(`W5 ${key}`, await createScratch(dialect, `bench_w5_${key}`, undefined, { ownDatabase: true }), (s) =>
+        s.drop(),
+      );
       const loader = resources.add(`W5 ${key} loader`, await driver.connect(scratch.url, true), (s) => s.close());
       await loader.query(createSchemaSql(dialect, schema));
       const raw = resources.add(`W5 ${key} raw`, await driver.connect(scratch.url), (s) => s.close());

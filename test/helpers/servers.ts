@@ -24,8 +24,18 @@ export interface Scratch {
  * tables. The URL selects it: MySQL by database, PostgreSQL by search_path.
  * `server` is the main server of the dialect unless a test brings its own
  * (a cluster node, a primary).
+ *
+ * `ownDatabase` puts a PostgreSQL schema in a new database of the same name
+ * (MySQL's is one already). PostgreSQL's catalog is per database: the shared one
+ * carries the dead rows of every scratch schema created and dropped before (this
+ * server runs without autovacuum), which a benchmark of catalog reads would time.
  */
-export async function createScratch(dialect: Dialect, label: string, server = SERVER_URLS[dialect]): Promise<Scratch> {
+export async function createScratch(
+  dialect: Dialect,
+  label: string,
+  server = SERVER_URLS[dialect],
+  { ownDatabase = false } = {},
+): Promise<Scratch> {
   const name = `sqlpin_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const base = new URL(server);
   if (dialect === 'mysql') {
@@ -47,6 +57,10 @@ export async function createScratch(dialect: Dialect, label: string, server = SE
         await connection.end();
       },
     };
+  }
+  if (ownDatabase) {
+    await onServer(server, `CREATE DATABASE "${name}"`);
+    base.pathname = `/${name}`;
   }
   const client = new pg.Client({ connectionString: base.toString() });
   await client.connect();
@@ -71,8 +85,20 @@ export async function createScratch(dialect: Dialect, label: string, server = SE
     async drop() {
       await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
       await client.end();
+      if (ownDatabase) await onServer(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
+}
+
+/** One statement on a PostgreSQL connection of its own to `server`'s database. */
+async function onServer(server: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
