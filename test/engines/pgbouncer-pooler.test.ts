@@ -27,6 +27,8 @@ interface Tally {
   /** Truncates whose tables still held rows afterwards. */
   truncatesLeavingRows: number;
   truncates: number;
+  /** Session-level advisory locks a withConnection callback took (and left for sqlpin to undo). */
+  advisoryLocks: number;
 }
 
 t.test('pgbouncer, transaction mode', async (t) => {
@@ -49,7 +51,15 @@ t.test('pgbouncer, transaction mode', async (t) => {
   }
 
   const workload = async (db: Pool): Promise<Tally> => {
-    const tally: Tally = { operations: 0, errors: {}, leakedState: 0, splitPins: 0, truncatesLeavingRows: 0, truncates: 0 };
+    const tally: Tally = {
+      operations: 0,
+      errors: {},
+      leakedState: 0,
+      splitPins: 0,
+      truncatesLeavingRows: 0,
+      truncates: 0,
+      advisoryLocks: 0,
+    };
     const caller = async (n: number) => {
       const [parent, child] = [`${schema}.parent${n}`, `${schema}.child${n}`];
       for (let i = 0; i < OPERATIONS; i++) {
@@ -84,7 +94,10 @@ t.test('pgbouncer, transaction mode', async (t) => {
                 await conn.query('SET session_replication_role = replica');
                 await conn.query("SET statement_timeout = '12345'");
                 await conn.query('CREATE TEMP TABLE scratch (x int)');
-                await conn.query('SELECT pg_advisory_lock(42)');
+                // try, not wait: without the option a lock leaks onto a server session and is never released,
+                // and a caller waiting for it on another server session would wait for ever.
+                const { rows: locked } = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(42) AS locked');
+                if (locked[0]!.locked) tally.advisoryLocks++;
                 const pids = new Set<number>();
                 for (let k = 0; k < 3; k++)
                   pids.add(Number((await conn.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
@@ -145,6 +158,7 @@ t.test('pgbouncer, transaction mode', async (t) => {
     t.equal(tally.splitPins, 0, 'every withConnection ran on one server session, the one sessionId names');
     t.equal(tally.truncatesLeavingRows, 0, `all ${tally.truncates} truncates emptied their tables`);
     t.ok(tally.truncates > 0);
+    t.ok(tally.advisoryLocks > 0, `${tally.advisoryLocks} advisory locks taken, each to be undone`);
     const sessions = await serverSessions();
     t.equal(new Set(sessions.map((s) => s.pid)).size, PGBOUNCER_POOL_SIZE, 'both server sessions inspected');
     t.same(
