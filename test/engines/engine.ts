@@ -4,7 +4,17 @@
  * is stopped and removed before its start rejects.
  */
 import { rmSync } from 'node:fs';
-import { own, removeDir, secondsSince, signalOwned, stopProcess, tempDir, type OwnedProcess, type SystemUser } from './host.js';
+import {
+  own,
+  removeDir,
+  secondsSince,
+  signalOwned,
+  startWatchdog,
+  stopProcess,
+  tempDir,
+  type OwnedProcess,
+  type SystemUser,
+} from './host.js';
 
 /** What it takes to reach and to stop an engine: plain data, so a CLI can keep it in a state file. */
 export interface EngineState<Urls extends Record<string, string> = Record<string, string>> {
@@ -33,9 +43,9 @@ export interface EngineContext {
 /** Options every start function takes. */
 export interface StartOptions {
   /**
-   * Stop the engine when this process is interrupted or exits without
-   * stopping it (a crashed test). True unless the engines must outlive the
-   * process, as with `make engines-up`.
+   * Stop the engine when this process is interrupted, exits or is killed
+   * without stopping it (a crashed or timed-out test). True unless the engines
+   * must outlive the process, as with `make engines-up`.
    */
   readonly stopOnExit?: boolean;
 }
@@ -63,6 +73,7 @@ export async function startEngine<Urls extends Record<string, string>>(
   let urls: Urls;
   try {
     urls = await build({ dir, track: (pid, signal) => processes.push(own(pid, signal)) });
+    if (guarded) processes.push(own(await startWatchdog(process.pid, dir, processes), 'SIGTERM'));
   } catch (error) {
     await stopEngine(partial);
     running.delete(partial);

@@ -209,6 +209,43 @@ export function signalOwned({ pid, startTime }: OwnedProcess, signal: NodeJS.Sig
   }
 }
 
+/**
+ * Stops `processes` and removes `dir` once process `parent` is gone, however
+ * it went: the exit and signal hooks cannot run when a test process is killed
+ * (tap's timeout ends it with SIGALRM, then SIGKILL), and an engine must not
+ * outlive it. A detached shell, so it survives the parent; each pid is
+ * signalled only while its start time is the one recorded. Returns its pid.
+ */
+export async function startWatchdog(parent: number, dir: string, processes: readonly OwnedProcess[]): Promise<number> {
+  const script = `
+parent=$1; dir=$2; shift 2
+while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+started() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+signal_all() { # signal: each pid:starttime:signal still ours gets it (or its own, for "own"); says whether any did
+  any=1
+  for owned in "$@"; do
+    pid=\${owned%%:*}; rest=\${owned#*:}; start=\${rest%%:*}; own=\${rest#*:}
+    [ "$(started "$pid")" = "$start" ] || continue
+    any=0
+    [ "$signal" = own ] && kill -s "$own" "$pid" 2>/dev/null
+    [ "$signal" = KILL ] && kill -s KILL "$pid" 2>/dev/null
+  done
+  return $any
+}
+signal=own; signal_all "$@"
+for _ in 1 2 3 4 5 6 7 8 9 10; do signal=none; signal_all "$@" || break; sleep 1; done
+signal=KILL; signal_all "$@"
+rm -rf "$dir"`;
+  const owned = processes.map(({ pid, startTime, signal }) => `${pid}:${startTime}:${signal.replace(/^SIG/, '')}`);
+  const child = spawn('sh', ['-c', script, 'sqlpin-engine-watchdog', String(parent), dir, ...owned], { detached: true, stdio: 'ignore' });
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => resolve(child.pid!));
+  });
+  child.unref();
+  return pid;
+}
+
 /** The pid written by a server into its pid file (first line), once the file is there. */
 export async function pidFromFile(file: string, limitMillis = 30_000): Promise<number> {
   return waitUntil(`pid file ${file}`, limitMillis, async () => {
