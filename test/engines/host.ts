@@ -221,7 +221,7 @@ export async function startWatchdog(parent: number, dir: string, processes: read
 parent=$1; dir=$2; shift 2
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 started() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
-signal_all() { # signal: each pid:starttime:signal still ours gets it (or its own, for "own"); says whether any did
+signal_all() { # each pid:starttime:signal still ours gets $signal ("own": its own; "none": nothing); true while any is ours
   any=1
   for owned in "$@"; do
     pid=\${owned%%:*}; rest=\${owned#*:}; start=\${rest%%:*}; own=\${rest#*:}
