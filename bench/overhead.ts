@@ -1,10 +1,10 @@
 /**
- * sqlpin's own layers without a network: `db.query` on an in-memory adapter
+ * sqlpin's own layers without a network: `db.query` on an in-memory driver
  * against a bare generic-pool loop over the same sessions, CPU µs per call.
  * `npx tsx bench/overhead.ts`; `--cpu-prof` to see where the microseconds go.
  */
 import genericPool from 'generic-pool';
-import { FakeAdapter, fakePool } from '../test/helpers/fake-adapter.js';
+import { FakeDriver, fakePool } from '../test/helpers/fake-driver.js';
 
 const OPS = Number(process.env.OVERHEAD_OPS ?? 200_000);
 const CONCURRENCY = Number(process.env.OVERHEAD_C ?? 1);
@@ -23,17 +23,17 @@ async function cpuPerOp(op: () => Promise<unknown>): Promise<number> {
   return (cpu.user + cpu.system) / OPS;
 }
 
-const adapter = new FakeAdapter();
+const adapter = new FakeDriver();
 const db = fakePool(adapter, { max: 8 });
 const bare = genericPool.createPool(
-  { create: () => adapter.connect(), destroy: (session) => session.close() },
+  { create: () => adapter.connect(), destroy: (connection) => connection.end() },
   { min: 0, max: 8, acquireTimeoutMillis: 10_000, fifo: true },
 );
 const arms: Record<string, () => Promise<unknown>> = {
   'bare generic-pool': async () => {
     const session = await bare.acquire();
     try {
-      return await session.query('SELECT 1');
+      return await session.send('SELECT 1');
     } finally {
       await bare.release(session);
     }

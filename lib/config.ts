@@ -1,7 +1,9 @@
 import type { MysqlConnectionOptions, PostgresConnectionOptions } from './connection-options.js';
-import type { Dialect, ErrorReporter } from './driver.js';
+import { DIALECTS, dialectOfScheme, SCHEMES } from './dialects.js';
+import type { Dialect, ErrorReporter, Pooler } from './driver.js';
 import { ConfigError } from './errors.js';
 import { describe } from './identifiers.js';
+import { BOOLEAN, LONGEST_TIMER_MILLIS, readOptions, type OptionsOwner } from './options.js';
 
 /** Options of `createPool`. Unknown keys and bad values throw `ConfigError` at once. */
 export interface PoolOptions {
@@ -29,7 +31,7 @@ export interface PoolOptions {
    * `withConnection` callback runs in a transaction, the only way such a proxy
    * pins a server session, and leaves no session state behind. PostgreSQL only.
    */
-  pooler?: 'transaction';
+  pooler?: Pooler;
   /** A session open longer than this is closed when it comes back, never mid-work. Default 0: no limit. */
   maxLifetimeMillis?: number;
   /** A session lent this many times is closed when it comes back. Default 0: no limit. */
@@ -47,6 +49,7 @@ export interface PoolOptions {
 /** Options after validation, with defaults applied. */
 export interface PoolConfig {
   readonly dialect: Dialect;
+  /** The URL as the dialect's driver reads it. */
   readonly url?: string;
   readonly connection?: Readonly<Record<string, unknown>>;
   readonly min: number;
@@ -57,85 +60,72 @@ export interface PoolConfig {
   readonly resetOnRelease: boolean;
   readonly maxLifetimeMillis: number;
   readonly maxUses: number;
-  readonly pooler?: 'transaction';
+  readonly pooler?: Pooler;
   readonly queryTimeoutMillis: number;
   /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
   readonly report: ErrorReporter;
 }
 
-const KNOWN_KEYS = new Set([
-  'url',
-  'dialect',
-  'connection',
-  'min',
-  'max',
-  'acquireTimeoutMillis',
-  'idleTimeoutMillis',
-  'order',
-  'resetOnRelease',
-  'onError',
-  'maxLifetimeMillis',
-  'maxUses',
-  'pooler',
-  'queryTimeoutMillis',
-]);
+const RULES = {
+  url: { kind: 'any' },
+  dialect: { kind: 'choice', choices: Object.keys(DIALECTS) as Dialect[] },
+  connection: { kind: 'any' },
+  min: { kind: 'whole', least: 0 },
+  max: { kind: 'whole', least: 1 },
+  acquireTimeoutMillis: { kind: 'whole', least: 1, most: LONGEST_TIMER_MILLIS },
+  idleTimeoutMillis: { kind: 'whole', least: 0 },
+  order: { kind: 'choice', choices: ['fifo', 'lifo'] },
+  resetOnRelease: BOOLEAN,
+  onError: { kind: 'any' },
+  maxLifetimeMillis: { kind: 'whole', least: 0 },
+  maxUses: { kind: 'whole', least: 0 },
+  pooler: { kind: 'choice', choices: ['transaction'] },
+  queryTimeoutMillis: { kind: 'whole', least: 0, most: LONGEST_TIMER_MILLIS },
+} as const;
 
-/** The poolers each dialect can run behind; a transaction pooler exists for PostgreSQL only. */
-const POOLERS: Readonly<Record<Dialect, readonly 'transaction'[]>> = { mysql: [], postgres: ['transaction'] };
-
-const SCHEMES: Readonly<Record<string, Dialect>> = {
-  'mysql:': 'mysql',
-  'mariadb:': 'mysql',
-  'postgres:': 'postgres',
-  'postgresql:': 'postgres',
-};
+const POOL_OPTIONS: OptionsOwner = { prefix: '', fail: (message) => new ConfigError(message) };
 
 /** Validates `createPool` options; messages never echo a URL, which may hold a password. */
 export function parsePoolOptions(options: unknown): PoolConfig {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError(`createPool takes an options object, not ${describe(options)}`);
-  }
-  const given = options as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => !KNOWN_KEYS.has(key));
-  if (unknown.length > 0) throw new ConfigError(`unknown option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
-
-  const min = integerOption(given, 'min', 0, 0);
-  const max = integerOption(given, 'max', 10, 1);
+  if (options === undefined) throw new ConfigError('createPool takes an options object, not undefined');
+  const given = readOptions(options, RULES, POOL_OPTIONS);
+  const min = given.min ?? 0;
+  const max = given.max ?? 10;
   if (min > max) throw new ConfigError(`min (${min}) cannot exceed max (${max})`);
-  const onError = given.onError;
-  if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('onError must be a function');
-
+  if (given.onError !== undefined && typeof given.onError !== 'function') throw new ConfigError('onError must be a function');
   const where = target(given);
-  const resetOnRelease = booleanOption(given, 'resetOnRelease', false);
-  if (given.pooler !== undefined && POOLERS[where.dialect].length === 0) {
-    throw new ConfigError(`pooler is not supported with the ${where.dialect} dialect`);
+  const resetOnRelease = given.resetOnRelease ?? false;
+  const pooler = given.pooler;
+  if (pooler !== undefined && !DIALECTS[where.dialect].poolers.includes(pooler)) {
+    throw new ConfigError(`pooler: '${pooler}' is not supported with the ${where.dialect} dialect`);
   }
-  const pooler = given.pooler === undefined ? undefined : choiceOption(given, 'pooler', POOLERS[where.dialect], 'transaction');
   // The proxy hands the server session to other clients after each transaction: there is nothing of ours to reset.
   if (pooler !== undefined && resetOnRelease) {
     throw new ConfigError(`resetOnRelease cannot be used with pooler: '${pooler}'; state set inside a callback never outlives it there`);
   }
-
   return {
     ...where,
     min,
     max,
-    acquireTimeoutMillis: integerOption(given, 'acquireTimeoutMillis', 10_000, 1, LONGEST_TIMER_MILLIS),
-    idleTimeoutMillis: integerOption(given, 'idleTimeoutMillis', 30_000, 0),
-    order: choiceOption(given, 'order', ['fifo', 'lifo'] as const, 'fifo'),
+    acquireTimeoutMillis: given.acquireTimeoutMillis ?? 10_000,
+    idleTimeoutMillis: given.idleTimeoutMillis ?? 30_000,
+    order: given.order ?? 'fifo',
     resetOnRelease,
     ...(pooler === undefined ? {} : { pooler }),
-    maxLifetimeMillis: integerOption(given, 'maxLifetimeMillis', 0, 0),
-    maxUses: integerOption(given, 'maxUses', 0, 0),
-    queryTimeoutMillis: integerOption(given, 'queryTimeoutMillis', 0, 0, LONGEST_TIMER_MILLIS),
-    report: onError === undefined ? warn : (onError as ErrorReporter),
+    maxLifetimeMillis: given.maxLifetimeMillis ?? 0,
+    maxUses: given.maxUses ?? 0,
+    queryTimeoutMillis: given.queryTimeoutMillis ?? 0,
+    report: (given.onError as ErrorReporter | undefined) ?? warn,
   };
 }
 
 /** Where to connect: a URL, or a dialect with driver-native options. */
-function target(given: Record<string, unknown>): Pick<PoolConfig, 'dialect' | 'url' | 'connection'> {
-  const { url, connection } = given;
-  const dialect = given.dialect === undefined ? undefined : choiceOption(given, 'dialect', ['mysql', 'postgres'] as const, 'mysql');
+function target(given: {
+  readonly url?: unknown;
+  readonly dialect?: Dialect | undefined;
+  readonly connection?: unknown;
+}): Pick<PoolConfig, 'dialect' | 'url' | 'connection'> {
+  const { url, connection, dialect } = given;
   if (connection !== undefined && (connection === null || typeof connection !== 'object' || Array.isArray(connection))) {
     throw new ConfigError('connection must be an object of driver options');
   }
@@ -151,50 +141,15 @@ function target(given: Record<string, unknown>): Pick<PoolConfig, 'dialect' | 'u
   } catch {
     throw new ConfigError('url is not a valid URL');
   }
-  const fromScheme = SCHEMES[parsed.protocol];
+  const fromScheme = dialectOfScheme(parsed.protocol);
   if (fromScheme === undefined) {
-    throw new ConfigError(`unknown URL scheme ${JSON.stringify(parsed.protocol)}; use mysql:, mariadb:, postgres: or postgresql:`);
+    throw new ConfigError(`unknown URL scheme ${JSON.stringify(parsed.protocol)}; use ${SCHEMES.join(', ')}`);
   }
-  if (dialect !== undefined && dialect !== fromScheme)
+  if (dialect !== undefined && dialect !== fromScheme.name)
     throw new ConfigError(`dialect ${dialect} contradicts the URL scheme ${parsed.protocol}`);
-  // mysql2 parses only mysql: URLs; the other parts of the URL go through unchanged.
-  if (fromScheme === 'mysql') parsed.protocol = 'mysql:';
-  return { dialect: fromScheme, url: parsed.toString() };
+  return { dialect: fromScheme.name, url: fromScheme.driverUrl(parsed) };
 }
 
 function warn(error: unknown): void {
   process.emitWarning(error instanceof Error ? error : new Error(String(error)), { type: 'SqlpinWarning' });
-}
-
-/** Node fires a timer set for longer than this after 1 ms, which would time out every acquire at once. */
-export const LONGEST_TIMER_MILLIS = 2_147_483_647;
-
-function integerOption(
-  given: Record<string, unknown>,
-  key: string,
-  fallback: number,
-  least: number,
-  most = Number.MAX_SAFE_INTEGER,
-): number {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least || value > most) {
-    const range = most === Number.MAX_SAFE_INTEGER ? `of at least ${least}` : `from ${least} to ${most}`;
-    throw new ConfigError(`${key} must be a whole number ${range}, not ${describe(value)}`);
-  }
-  return value;
-}
-
-function choiceOption<T extends string>(given: Record<string, unknown>, key: string, choices: readonly T[], fallback: T): T {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) throw new ConfigError(`${key} must be one of ${choices.join(', ')}, not ${describe(value)}`);
-  return value as T;
-}
-
-function booleanOption(given: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(`${key} must be true or false, not ${describe(value)}`);
-  return value;
 }

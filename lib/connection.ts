@@ -2,9 +2,12 @@ import type { Dialect, QueryResult } from './driver.js';
 import { ConnectionReleasedError, InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
 import type { Pin } from './pin.js';
-import type { QueryInput, QueryOptions } from './statement.js';
+import { parseQuery, type QueryInput, type QueryOptions } from './statement.js';
 import { runTransaction } from './transaction.js';
 import { prepareTruncate, prepareTruncateAll, runTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
+
+/** Proves a handle is made by sqlpin: users get handles from callbacks, never from `new`. */
+const MADE_BY_SQLPIN = Symbol('sqlpin connection');
 
 /**
  * The handle a `withConnection` or `transaction` callback receives: every
@@ -14,9 +17,15 @@ import { prepareTruncate, prepareTruncateAll, runTruncate, type TruncateAllOptio
 export class Connection {
   readonly #pin: Pin<Connection>;
 
-  /** @internal The pool hands out handles; there is no public way to make one. */
-  constructor(pin: Pin<Connection>) {
+  private constructor(token: symbol, pin: Pin<Connection>) {
+    if (token !== MADE_BY_SQLPIN)
+      throw new InvalidArgumentError('a Connection comes from withConnection or transaction; it cannot be made with new');
     this.#pin = pin;
+  }
+
+  /** @internal The handle of a pin. */
+  static of(pin: Pin<Connection>): Connection {
+    return new Connection(MADE_BY_SQLPIN, pin);
   }
 
   /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL; behind a transaction pooler, the backend of this callback's transaction. */
@@ -25,7 +34,7 @@ export class Connection {
   }
 
   get dialect(): Dialect {
-    return this.#pin.adapter.dialect;
+    return this.#pin.dialect.name;
   }
 
   /** Runs one statement on this session; see `Pool.query`. */
@@ -34,10 +43,10 @@ export class Connection {
     params?: readonly unknown[] | QueryOptions,
     options?: QueryOptions,
   ): Promise<QueryResult<Row>> {
-    // Not async: the session's own promise is handed back rather than wrapped in another
-    // (a wrapper costs a promise and two extra ticks per query); a bad call still rejects.
+    // Not async: the session's own promise is handed back rather than wrapped in another; a bad call still rejects.
     try {
-      return this.#live().query<Row>(query, params, options);
+      const pin = this.#live();
+      return pin.query<Row>(parseQuery(pin.dialect, query, params, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -46,14 +55,14 @@ export class Connection {
   /** `truncate` on this session; see `Pool.truncate`. */
   async truncate(tables: TruncateRequest['tables'], options?: TruncateRequest['options']): Promise<void> {
     const pin = this.#live();
-    const prepared = prepareTruncate(pin.adapter, tables, options);
+    const prepared = prepareTruncate(pin.dialect, tables, options);
     if (prepared !== undefined) await runTruncate(pin, prepared);
   }
 
   /** `truncateAll` on this session; see `Pool.truncateAll`. */
   async truncateAll(options?: TruncateAllOptions): Promise<void> {
     const pin = this.#live();
-    await runTruncate(pin, prepareTruncateAll(pin.adapter, options));
+    await runTruncate(pin, prepareTruncateAll(pin.dialect, options));
   }
 
   /** BEGIN..COMMIT on this session, ROLLBACK on throw; nested calls become savepoints. */
@@ -64,7 +73,7 @@ export class Connection {
   }
 
   #live(): Pin<Connection> {
-    if (!this.#pin.live) throw new ConnectionReleasedError();
+    if (!this.#pin.admits()) throw new ConnectionReleasedError();
     return this.#pin;
   }
 }

@@ -1,39 +1,35 @@
-import type { PoolConfig } from './config.js';
-import type { Adapter, AdapterSettings, Dialect } from './driver.js';
+import { mysqlDialect } from '../dialects/mysql/dialect.js';
+import { postgresDialect } from '../dialects/postgres/dialect.js';
+import type { Dialect, DialectInfo, Driver, DriverSettings } from './driver.js';
 import { ConfigError } from './errors.js';
 
-type AdapterFactory = (settings: AdapterSettings) => Adapter;
-
 /**
- * The one composition point: the only core module that names an adapter. Each
+ * The one composition point: the only core module that names a dialect. Each
+ * dialect's facts load with the core (they import no driver); its driver part
  * is imported on first use, so a service loads, and installs, only the driver
  * of its own dialect.
  */
-const ADAPTERS: Readonly<Record<Dialect, { readonly driver: string; load(): Promise<AdapterFactory> }>> = {
-  mysql: { driver: 'mysql2', load: async () => (await import('../adapters/mysql.js')).createMysqlAdapter },
-  postgres: { driver: 'pg', load: async () => (await import('../adapters/postgres.js')).createPostgresAdapter },
-};
+export const DIALECTS: Readonly<Record<Dialect, DialectInfo>> = { mysql: mysqlDialect, postgres: postgresDialect };
 
-/** Loads the adapter of the pool's dialect; a driver that is not installed is a `ConfigError` naming the package. */
-export async function loadAdapter(config: PoolConfig): Promise<Adapter> {
-  const { driver, load } = ADAPTERS[config.dialect];
-  let factory: AdapterFactory;
+/** The dialect a URL scheme (with its colon) selects, if any. */
+export function dialectOfScheme(protocol: string): DialectInfo | undefined {
+  return Object.values(DIALECTS).find((dialect) => dialect.schemes.includes(protocol));
+}
+
+/** Every URL scheme sqlpin accepts, as messages list them. */
+export const SCHEMES: readonly string[] = Object.values(DIALECTS).flatMap((dialect) => dialect.schemes);
+
+/** Loads a dialect's driver; one that is not installed is a `ConfigError` naming the package. */
+export async function loadDriver(dialect: DialectInfo, settings: DriverSettings): Promise<Driver> {
+  let factory: Awaited<ReturnType<DialectInfo['loadDriver']>>;
   try {
-    factory = await load();
+    factory = await dialect.loadDriver();
   } catch (error) {
-    if (!isMissingPackage(error, driver)) throw error;
-    throw new ConfigError(
-      `the ${config.dialect} dialect needs the ${driver} package, which is not installed: npm install ${driver}`,
-      error,
-    );
+    if (!isMissingPackage(error, dialect.driverPackage)) throw error;
+    const name = dialect.driverPackage;
+    throw new ConfigError(`the ${dialect.name} dialect needs the ${name} package, which is not installed: npm install ${name}`, error);
   }
-  return factory({
-    ...(config.url === undefined ? { connection: config.connection ?? {} } : { url: config.url }),
-    connectTimeoutMillis: config.acquireTimeoutMillis,
-    ...(config.pooler === undefined ? {} : { pooler: config.pooler }),
-    queryTimeoutMillis: config.queryTimeoutMillis,
-    report: config.report,
-  });
+  return factory(settings);
 }
 
 /** Node's "cannot find package" from import() (ESM) or require (CommonJS), for that package. */

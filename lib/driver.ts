@@ -1,3 +1,12 @@
+/**
+ * The single seam between the dialect-free core and a database driver, owned
+ * by the core. A dialect supplies two things: `DialectInfo`, facts that need no
+ * driver (quoting, placeholders, URL schemes, error classes), loaded with the
+ * core; and a `Driver`, verbs over raw connections, loaded lazily so that a
+ * service installs only the driver of its own dialect. What every session
+ * must do around those verbs (timeouts, cancels, settling, transaction state,
+ * tracing, reuse) the core writes once, in `session.ts`.
+ */
 import type { IdentifierRules, TableName } from './identifiers.js';
 
 /** The two SQL dialects sqlpin speaks. */
@@ -11,52 +20,143 @@ export interface QueryResult<Row = Record<string, unknown>> {
   readonly rowCount: number;
 }
 
-/** One open server session, owned by the adapter that opened it. */
-export interface AdapterSession {
+/** Where the server says a session's transaction is: none, open, or failed (only a rollback is accepted). */
+export type TransactionStatus = 'idle' | 'open' | 'failed';
+
+/** The proxies a dialect can run behind; a transaction pooler (PgBouncer) exists for PostgreSQL only. */
+export type Pooler = 'transaction';
+
+/** Facts of a dialect that need no driver: the core reads them synchronously. */
+export interface DialectInfo {
+  readonly name: Dialect;
+  /** URL schemes (with their colon) that select this dialect. */
+  readonly schemes: readonly string[];
+  /** The npm package of the driver, named when it is not installed. */
+  readonly driverPackage: string;
+  readonly identifierRules: IdentifierRules;
+  readonly poolers: readonly Pooler[];
+  /**
+   * True where TRUNCATE commits the open transaction (MySQL): truncate is then
+   * refused inside one. Otherwise it runs inside a transaction of its own, or
+   * a savepoint of the caller's.
+   */
+  readonly truncateCommitsImplicitly: boolean;
+  /** The text of the n-th (1-based) parameter placeholder. */
+  placeholder(index: number): string;
+  /** Quotes one validated identifier part, doubling embedded quote characters. */
+  quote(part: string): string;
+  /** The URL as the driver reads it; the caller's URL object may be changed. */
+  driverUrl(url: URL): string;
+  /**
+   * An error the server marks as safe to retry: the work was rolled back
+   * because of a conflict with other sessions (a deadlock, a serialization
+   * failure), not because of the work itself.
+   */
+  isRetryable(error: unknown): boolean;
+  /** Imports the driver part. */
+  loadDriver(): Promise<DriverFactory>;
+}
+
+/** Builds a driver from the pool's validated connection settings. */
+export type DriverFactory = (settings: DriverSettings) => Driver;
+
+export interface DriverSettings {
+  /** A connection URL as the driver reads it, or undefined when `connection` is given. */
+  readonly url?: string;
+  /** Driver-native options, passed through untouched. */
+  readonly connection?: Readonly<Record<string, unknown>>;
+  /** Upper bound for opening one session, so a stalled connect cannot hold a pool slot forever. */
+  readonly connectTimeoutMillis: number;
+  /** A transaction-pooling proxy stands in front of the server: no named prepared statements. */
+  readonly pooler?: Pooler;
+  readonly report: ErrorReporter;
+}
+
+/**
+ * One raw server connection as a driver opened it: verbs only. It has no
+ * timeouts, no queue and no idea of reuse; `ManagedSession` adds those.
+ */
+export interface DriverConnection {
   /** CONNECTION_ID() on MySQL, pg_backend_pid() on PostgreSQL. */
   readonly id: number;
   /**
-   * Runs one statement. `timeoutMillis` bounds it (0: no bound); left out, the
-   * pool's `queryTimeoutMillis` applies. Past it the call rejects with
-   * `QueryTimeoutError` and the statement is cancelled on the server.
+   * Sends one text (on PostgreSQL several statements may share it; the last
+   * answers). Settles once the server is ready for the next text, so that
+   * `status()` is up to date; rejects with the driver's own error; never throws.
    */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], timeoutMillis?: number): Promise<QueryResult<Row>>;
+  send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>>;
+  /** The transaction status the server's last reply reported; undefined where that reply carried none (MySQL error packets). */
+  status(): TransactionStatus | undefined;
+  /** Whether the link is unusable after this error from `send` (socket faults, FATAL). */
+  isFatal(error: unknown): boolean;
+  /** Wipes all session state, as a fresh login would have it, and applies the login setup again. */
+  reset(): Promise<void>;
+  /** Closes politely; resolves once closed. The core bounds it and then calls `destroy`. */
+  end(): Promise<void>;
+  /** Closes the link at once. */
+  destroy(): void;
+  /** Called once if the link dies outside a statement (an idle session killed by the server). */
+  onLost(listener: (error: unknown) => void): void;
+}
+
+/** Runs statements on a short-lived connection of its own, closed right after. */
+export type AsideQuery = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Verbs of one driver, for the pool's sessions. */
+export interface Driver<C extends DriverConnection = DriverConnection> {
+  /** Opens a connection; one whose setup fails after it opened is closed before the error is thrown. */
+  connect(): Promise<C>;
+  /** Runs `work` on a connection of its own, closed after: cancels and lock look-ups come from outside a session. */
+  aside<T>(work: (query: AsideQuery) => Promise<T>): Promise<T>;
+  /** The statement, sent aside, that cancels what session `id` runs now; its reply means the server has taken the cancel. */
+  cancel(id: number): { readonly text: string; readonly params: readonly unknown[] };
+  /** A statement that changes nothing and whose reply carries the transaction status. */
+  readonly statusProbe: string;
+  /** How to pin a server session behind a transaction pooler, where the dialect has such poolers. */
+  readonly transactionPin?: TransactionPin;
   /**
-   * While a statement that timed out may still run: resolves once it ended, or
-   * once the session was given up. Undefined otherwise, which is the common case.
+   * Empties validated tables on one pinned session, with the dialect's rules.
+   * Its statements go inside `frame`: the core's transaction control, which
+   * the dialect only places (see `TruncateFrame`).
    */
-  settling(): Promise<void> | undefined;
+  truncate(session: Session<C>, target: TruncateTarget, options: TruncateConfig, frame: TruncateFrame): Promise<void>;
+}
+
+/** What a dialect's code may do with one of the core's sessions. */
+export interface Session<C extends DriverConnection = DriverConnection> {
+  readonly id: number;
+  /** The driver's own connection, for facts it keeps of its session (server version, parameters). */
+  readonly connection: C;
+  /** Runs one text, bounded by `timeoutMillis` (the pool's `queryTimeoutMillis` when left out; 0 for none). */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], timeoutMillis?: number): Promise<QueryResult<Row>>;
   /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
   inTransaction(): boolean;
-  /**
-   * The server's account of the transaction, asked before sqlpin commits or
-   * rolls back a level. It may cost a round trip when the last reply was an
-   * error that carried no status (MySQL's error packets carry none).
-   */
-  transactionState(): Promise<TransactionState>;
-  /** Wipes all session state, as a fresh login would have it. */
-  reset(): Promise<void>;
   /** False once the session saw a fatal error, was killed, or was condemned. */
   isReusable(): boolean;
   /** Marks the session as not to be reused: its state is unknown (a restore failed). */
   condemn(): void;
-  /** Closes the session; never rejects, and gives up politeness after a grace period. */
-  close(): Promise<void>;
+  /** Runs `work` on a short-lived connection of its own (a look at who holds locks). */
+  aside<T>(work: (query: AsideQuery) => Promise<T>): Promise<T>;
+  /** Runs sqlpin's own read-only steps, again after a transient conflict (bounded); counted in `stats().retriedReads`. */
+  retryReads<T>(reads: () => Promise<T>): Promise<T>;
 }
 
 /**
- * Where the server says the session's transaction is: none (`idle`), `open`, or
- * `failed` (PostgreSQL: a statement failed, and only a rollback is accepted).
+ * The transaction a dialect's truncate runs in, opened and closed by the core.
+ * Where it is given, the dialect starts its first message with `opening` and
+ * ends its last one with `closing`, saving the round trips of a BEGIN and a
+ * COMMIT of their own; a call that ends early leaves `closing` to the core. The
+ * core reads the session's status from the replies, so it knows what was sent.
  */
-export interface TransactionState {
-  readonly status: 'idle' | 'open' | 'failed';
-  /**
-   * The error that put the transaction where it is: the first failure of a
-   * `failed` one, or the server's error that ended an `idle` one (a MySQL
-   * deadlock rolls the whole transaction back). Undefined when none did.
-   */
-  readonly failure?: unknown;
+export interface TruncateFrame {
+  /** Statement text (with its separator) that the first message starts with, or ''. */
+  readonly opening: string;
+  /** Statement text (with its separator) that the last message ends with, or ''. */
+  readonly closing: string;
 }
+
+/** A frame that adds nothing: the core has opened a savepoint around the call, or no transaction applies. */
+export const NO_FRAME: TruncateFrame = { opening: '', closing: '' };
 
 /**
  * How each table is emptied: always TRUNCATE; DELETE (counters then reset where
@@ -97,57 +197,3 @@ export interface TransactionPin {
 
 /** Reports a fault that is handled (the session is dropped) but must not go unseen. */
 export type ErrorReporter = (error: unknown) => void;
-
-/**
- * The single seam between the dialect-free core and a driver, owned by the
- * core: each file in adapters/ implements it, and the core never asks which
- * dialect it talks to; it asks the adapter.
- */
-export interface Adapter {
-  readonly dialect: Dialect;
-  readonly identifierRules: IdentifierRules;
-  /**
-   * True where TRUNCATE commits the open transaction (MySQL): truncate is then
-   * refused inside one. Otherwise truncate runs inside a transaction of its own,
-   * or a savepoint of the caller's.
-   */
-  readonly truncateCommitsImplicitly: boolean;
-  /** The text of the n-th (1-based) parameter placeholder. */
-  placeholder(index: number): string;
-  /** Quotes one validated identifier part, doubling embedded quote characters. */
-  quote(part: string): string;
-  /** Opens a session; one whose setup fails after it opened is closed before the error is thrown. */
-  connect(): Promise<AdapterSession>;
-  /** How to pin a server session behind a transaction pooler, where the dialect has such poolers. */
-  readonly transactionPin?: TransactionPin;
-  /** sqlpin's own read-only statements run again after a transient conflict (a Galera deadlock), since the pool opened. */
-  readonly retriedReads?: number;
-  /**
-   * Empties validated tables on one pinned session, with the dialect's rules.
-   * Both kinds of target go through the same steps: resolve the tables, read
-   * their state in one round trip, plan, send the statements.
-   *
-   * `begins` is true only where TRUNCATE does not commit implicitly and no
-   * transaction is open: then the adapter opens the truncate's transaction in
-   * the message of its first statement, and may commit it in the message of its
-   * last, saving the round trips of a BEGIN and a COMMIT of their own. Whatever
-   * it leaves open the core commits; on a throw the core rolls back. Otherwise
-   * the core has opened a transaction or a savepoint around the call.
-   */
-  truncate(session: AdapterSession, target: TruncateTarget, options: TruncateConfig, begins: boolean): Promise<void>;
-}
-
-/** Builds an adapter from the pool's validated connection settings. */
-export interface AdapterSettings {
-  /** A connection URL with the scheme normalised, or undefined when `connection` is given. */
-  readonly url?: string;
-  /** Driver-native options, passed through untouched. */
-  readonly connection?: Readonly<Record<string, unknown>>;
-  /** Upper bound for opening one session, so a stalled connect cannot hold a pool slot forever. */
-  readonly connectTimeoutMillis: number;
-  /** A transaction-pooling proxy stands in front of the server: no named prepared statements. */
-  readonly pooler?: 'transaction';
-  /** Bound of every statement whose call gives none; 0 for none. */
-  readonly queryTimeoutMillis: number;
-  readonly report: ErrorReporter;
-}

@@ -1,4 +1,4 @@
-import type { AdapterSession } from './driver.js';
+import type { Session } from './driver.js';
 
 /**
  * How long a session may serve: `maxLifetimeMillis` from the moment it opened,
@@ -12,7 +12,7 @@ export class Lifetimes {
   /** Both limits off: nothing is recorded or looked up, on any path. */
   readonly #off: boolean;
   /** When each session opened and how often it was lent; dropped with the session. */
-  readonly #records = new WeakMap<AdapterSession, { readonly opened: number; uses: number }>();
+  readonly #records = new WeakMap<Session, { readonly opened: number; uses: number }>();
 
   /** 0 turns a limit off. */
   constructor(maxLifetimeMillis: number, maxUses: number) {
@@ -22,12 +22,12 @@ export class Lifetimes {
   }
 
   /** Records a session that just opened. */
-  opened(session: AdapterSession): void {
+  opened(session: Session): void {
     if (!this.#off) this.#records.set(session, { opened: Date.now(), uses: 0 });
   }
 
   /** Counts one borrow that has ended; true when the session has served its time. */
-  returned(session: AdapterSession): boolean {
+  returned(session: Session): boolean {
     if (this.#off) return false;
     const record = this.#records.get(session);
     if (record === undefined) return false;
@@ -36,7 +36,7 @@ export class Lifetimes {
   }
 
   /** True for an idle session whose lifetime ended while it waited in the pool. */
-  expired(session: AdapterSession): boolean {
+  expired(session: Session): boolean {
     if (this.#maxLifetimeMillis === 0) return false;
     const record = this.#records.get(session);
     return record !== undefined && this.#tooOld(record);

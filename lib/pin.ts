@@ -1,7 +1,8 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import type { Adapter, AdapterSession, ErrorReporter, QueryResult } from './driver.js';
+import type { DialectInfo, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionReleasedError } from './errors.js';
-import { isPlainText, toStatement } from './statement.js';
+import type { ManagedSession } from './session.js';
+import type { Statement } from './statement.js';
 
 /** What the async context holds inside a pinned callback: the pin, and the unit the code runs in. */
 export interface PinContext<Handle> {
@@ -113,8 +114,8 @@ export class Pin<Handle = unknown> {
   live = true;
   /** The server session's id; behind a transaction pooler, that of the transaction the pin runs in. */
   id: number;
-  readonly session: AdapterSession;
-  readonly adapter: Adapter;
+  readonly session: ManagedSession;
+  readonly dialect: DialectInfo;
   readonly report: ErrorReporter;
   readonly root = new Scope(undefined, 0);
   /** The handle the pinned callback was given: nested `withConnection` calls get the same one. */
@@ -123,18 +124,29 @@ export class Pin<Handle = unknown> {
   #savepoints = 0;
 
   constructor(
-    session: AdapterSession,
-    adapter: Adapter,
+    session: ManagedSession,
+    dialect: DialectInfo,
     report: ErrorReporter,
     context: AsyncLocalStorage<PinContext<Handle>>,
     handle: (pin: Pin<Handle>) => Handle,
   ) {
     this.session = session;
     this.id = session.id;
-    this.adapter = adapter;
+    this.dialect = dialect;
     this.report = report;
     this.#context = context;
     this.handle = handle(this);
+  }
+
+  /**
+   * Whether the calling code may use the pin: while its callback runs, and
+   * after, from inside a unit the callback left running, which still owns the
+   * session (it goes back only once that unit has finished).
+   */
+  admits(): boolean {
+    if (this.live) return true;
+    const store = this.#context.getStore();
+    return store?.pin === this && store.scope.live() !== this.root;
   }
 
   /** The scope the calling code runs in: its unit if it runs inside one of this pin's, else the root. */
@@ -146,25 +158,31 @@ export class Pin<Handle = unknown> {
   }
 
   /** Runs one statement, in turn with the units of the scope it was issued from. */
-  query<Row>(query: unknown, params: unknown, options: unknown): Promise<QueryResult<Row>> {
+  query<Row>({ text, params, timeoutMillis }: Statement): Promise<QueryResult<Row>> {
     const scope = this.current();
-    // The common case sends at once, without a closure to queue; plain text goes as given.
-    if (!scope.busy && isPlainText(query, params, options)) return this.session.query<Row>(query, params as readonly unknown[] | undefined);
-    const { text, params: values, timeoutMillis } = toStatement(this.adapter, query, params, options);
-    if (!scope.busy) return this.session.query<Row>(text, values, timeoutMillis);
-    return scope.send(() => this.#checked().query<Row>(text, values, timeoutMillis));
+    if (!scope.busy) return this.session.query<Row>(text, params, timeoutMillis);
+    return scope.send(() => this.#checked().query<Row>(text, params, timeoutMillis));
+  }
+
+  /** Runs `body` as a unit that adds no transaction level: a truncate, a pinned callback's own step. */
+  unit<T>(body: (unit: Scope) => Promise<T>): Promise<T> {
+    return this.#run(0, body);
+  }
+
+  /** Runs `body` as a unit one transaction level deeper: a transaction, or a savepoint inside one. */
+  transactionUnit<T>(body: (unit: Scope) => Promise<T>): Promise<T> {
+    return this.#run(1, body);
   }
 
   /**
-   * Runs `body` as a unit: alone among the units of the scope it was issued
-   * from, with its own work (issued from inside `body`) running at once.
-   * `transactional` units add one transaction level.
+   * Runs `body` alone among the units of the scope it was issued from, with its
+   * own work (issued from inside `body`) running at once.
    */
-  unit<T>(transactional: boolean, body: (unit: Scope) => Promise<T>): Promise<T> {
+  #run<T>(levels: number, body: (unit: Scope) => Promise<T>): Promise<T> {
     const parent = this.current();
     return parent.take(() => {
       this.#checked();
-      const unit = new Scope(parent, parent.depth + (transactional ? 1 : 0));
+      const unit = new Scope(parent, parent.depth + levels);
       return this.#context
         .run({ pin: this, scope: unit }, () => body(unit))
         .finally(() => {
@@ -180,8 +198,8 @@ export class Pin<Handle = unknown> {
   }
 
   /** Work that waited past the end of the pin must not run on a session that went back to the pool. */
-  #checked(): AdapterSession {
-    if (!this.live) throw new ConnectionReleasedError();
+  #checked(): ManagedSession {
+    if (!this.admits()) throw new ConnectionReleasedError();
     return this.session;
   }
 }

@@ -1,60 +1,69 @@
 import { QueryTimeoutError } from './errors.js';
 
-/** How long a cancelled statement may take to end before its session is given up as unknown. */
+/** How long a cancelled statement, and its cancel, may take to end before the session is given up as unknown. */
 export const CANCEL_GRACE_MILLIS = 1_000;
 
-/** What an adapter's session does when one of its statements runs past its time. */
-export interface OverdueHandling {
-  /** Cancels the running statement on the server, from a short-lived side connection. */
+/** What bounding one statement needs from its session. */
+export interface Overdue {
+  /** Cancels the running statement on the server; resolves once the server has taken the cancel. */
   cancel(): Promise<void>;
   /** Closes the session's link at once: the statement's fate, and so the session's state, is unknown. */
-  abandon(): void;
-  report(error: unknown): void;
+  abandon(reason: unknown): void;
 }
 
-/**
- * Bounds one statement: past `timeoutMillis` the caller gets `QueryTimeoutError`
- * at once, and the statement is cancelled on the server. `settled` resolves once
- * the statement ended, or after the grace when it did not and the session was
- * abandoned; until then the session must not be handed to anyone else.
- */
-export function bounded<T>(
-  running: Promise<T>,
-  timeoutMillis: number,
-  overdue: OverdueHandling,
-  onTimeout: (error: QueryTimeoutError, settled: Promise<void>) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = new QueryTimeoutError(timeoutMillis);
-      reject(error);
-      onTimeout(error, settleOrAbandon(running, overdue));
-    }, timeoutMillis);
-    running.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** How a bounded statement ends, as its session hears it. */
+export interface BoundedOutcome<T> {
+  ended(value: T): void;
+  failed(error: unknown): void;
+  /**
+   * The statement ran past its time: the caller is told at once. `settled`
+   * resolves once both the statement has ended and the server has taken the
+   * cancel, so that the cancel can no longer land on a later statement; where
+   * either takes longer than the grace, or the cancel fails, the session has
+   * been abandoned instead (its link closed): never reused.
+   */
+  timedOut(error: QueryTimeoutError, settled: Promise<void>): void;
 }
 
-/** Cancels, then waits for the statement to end; abandons the session if it does not within the grace. */
-function settleOrAbandon(running: Promise<unknown>, overdue: OverdueHandling): Promise<void> {
+/** Bounds one running statement: past `timeoutMillis` it is cancelled on the server (see `BoundedOutcome`). */
+export function bounded<T>(running: Promise<T>, timeoutMillis: number, overdue: Overdue, outcome: BoundedOutcome<T>): void {
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    outcome.timedOut(new QueryTimeoutError(timeoutMillis), cancelAndWait(running, overdue));
+  }, timeoutMillis);
+  running.then(
+    (value) => {
+      if (late) return;
+      clearTimeout(timer);
+      outcome.ended(value);
+    },
+    (error: unknown) => {
+      if (late) return;
+      clearTimeout(timer);
+      outcome.failed(error);
+    },
+  );
+}
+
+/** Cancels, then waits for the statement to end and the cancel to be taken; abandons the session past the grace. */
+function cancelAndWait(running: Promise<unknown>, overdue: Overdue): Promise<void> {
   const ended = running.then(
     () => true,
     () => true,
   );
+  const cancelled = overdue.cancel().then(
+    () => true,
+    (error: unknown) => {
+      // The cancel may or may not have reached the server: it might still land on a later statement.
+      overdue.abandon(error);
+      return false;
+    },
+  );
   let grace: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), CANCEL_GRACE_MILLIS)));
-  // A cancel that fails (the side connection could not open) leaves the grace to decide.
-  overdue.cancel().catch(overdue.report);
-  return Promise.race([ended, expired]).then((endedInTime) => {
+  return Promise.race([Promise.all([ended, cancelled]).then((both) => both.every(Boolean)), expired]).then((settled) => {
     clearTimeout(grace);
-    if (!endedInTime) overdue.abandon();
+    if (!settled) overdue.abandon(new Error('a cancelled statement or its cancel did not end within the grace'));
   });
 }

@@ -1,9 +1,16 @@
-import { LONGEST_TIMER_MILLIS } from './config.js';
-import type { Adapter, TruncateConfig, TruncateStrategy, TruncateTarget } from './driver.js';
+import {
+  NO_FRAME,
+  type DialectInfo,
+  type TruncateConfig,
+  type TruncateFrame,
+  type TruncateStrategy,
+  type TruncateTarget,
+} from './driver.js';
 import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
 import { describe, parseTableRef, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
+import { BOOLEAN, MILLIS, readOptions, type OptionsOwner } from './options.js';
 import type { Pin } from './pin.js';
-import { transact } from './transaction.js';
+import { rollBack, transact } from './transaction.js';
 
 export type { TruncateStrategy } from './driver.js';
 
@@ -50,6 +57,15 @@ export interface PreparedTruncate {
 
 const STRATEGIES: readonly TruncateStrategy[] = ['truncate', 'delete', 'auto'];
 
+const TRUNCATE_OPTIONS = {
+  cascade: BOOLEAN,
+  restartIdentity: BOOLEAN,
+  lockTimeoutMillis: MILLIS,
+  strategy: { kind: 'choice', choices: STRATEGIES },
+} as const;
+
+const TRUNCATE_ALL_OPTIONS = { ...TRUNCATE_OPTIONS, schema: { kind: 'any' }, except: { kind: 'any' } } as const;
+
 /**
  * `truncateAll`'s default. 'auto' leaves exactly what TRUNCATE leaves (the
  * tests compare them table by table) and is never slower in bench W5; see the
@@ -57,103 +73,99 @@ const STRATEGIES: readonly TruncateStrategy[] = ['truncate', 'delete', 'auto'];
  */
 const TRUNCATE_ALL_STRATEGY: TruncateStrategy = 'auto';
 
+/** The transaction the core opens and closes around a truncate of its own; see `TruncateFrame`. */
+const OWN_TRANSACTION: TruncateFrame = { opening: 'BEGIN;\n', closing: ';\nCOMMIT' };
+
+function owner(method: string): OptionsOwner {
+  return { prefix: `${method} option`, fail: (message) => new InvalidArgumentError(message) };
+}
+
 /**
  * Validates every argument before a session is borrowed or SQL is sent.
  * Returns undefined for an empty list: there is nothing to do.
  */
-export function prepareTruncate(adapter: Adapter, tables: unknown, options: unknown): PreparedTruncate | undefined {
-  const parsedOptions = parseOptions('truncate', options, [], 'truncate');
-  const names = parseTableRefs(tables as TableRef | readonly TableRef[], adapter.identifierRules);
-  return names.length === 0 ? undefined : { target: { kind: 'tables', tables: names }, options: parsedOptions.config };
+export function prepareTruncate(dialect: DialectInfo, tables: unknown, options: unknown): PreparedTruncate | undefined {
+  const config = truncateConfig(readOptions(options, TRUNCATE_OPTIONS, owner('truncate')), 'truncate');
+  const names = parseTableRefs(tables as TableRef | readonly TableRef[], dialect.identifierRules);
+  return names.length === 0 ? undefined : { target: { kind: 'tables', tables: names }, options: config };
 }
 
 /** Validates `truncateAll`'s options before a session is borrowed or SQL is sent. */
-export function prepareTruncateAll(adapter: Adapter, options: unknown): PreparedTruncate {
-  const { config, given } = parseOptions('truncateAll', options, ['schema', 'except'], TRUNCATE_ALL_STRATEGY);
+export function prepareTruncateAll(dialect: DialectInfo, options: unknown): PreparedTruncate {
+  const given = readOptions(options, TRUNCATE_ALL_OPTIONS, owner('truncateAll'));
   let schema: string | undefined;
   if (given.schema !== undefined) {
     if (typeof given.schema !== 'string')
       throw new InvalidArgumentError(`truncateAll option schema is a string, not ${describe(given.schema)}`);
     // Checked as the schema part of a name: the same rules, quoting and limits apply.
-    schema = parseTableRef({ schema: given.schema, name: 'x' }, adapter.identifierRules).schema;
+    schema = parseTableRef({ schema: given.schema, name: 'x' }, dialect.identifierRules).schema;
   }
   let except: TableName[] = [];
   if (given.except !== undefined) {
     if (!Array.isArray(given.except))
       throw new InvalidArgumentError(`truncateAll option except is an array of tables, not ${describe(given.except)}`);
-    except = parseTableRefs(given.except as readonly TableRef[], adapter.identifierRules).map((table) =>
+    except = parseTableRefs(given.except as readonly TableRef[], dialect.identifierRules).map((table) =>
       table.schema === undefined && schema !== undefined ? { schema, name: table.name } : table,
     );
   }
   const target: TruncateTarget = schema === undefined ? { kind: 'all', except } : { kind: 'all', schema, except };
-  return { target, options: config };
+  return { target, options: truncateConfig(given, TRUNCATE_ALL_STRATEGY) };
+}
+
+function truncateConfig(
+  given: {
+    readonly cascade?: boolean | undefined;
+    readonly restartIdentity?: boolean | undefined;
+    readonly lockTimeoutMillis?: number | undefined;
+    readonly strategy?: TruncateStrategy | undefined;
+  },
+  strategy: TruncateStrategy,
+): TruncateConfig {
+  return {
+    cascade: given.cascade ?? false,
+    restartIdentity: given.restartIdentity ?? true,
+    strategy: given.strategy ?? strategy,
+    lockTimeoutMillis: given.lockTimeoutMillis ?? 0,
+  };
 }
 
 /**
  * Runs a prepared truncate as one unit on a pinned session: no sibling work
  * runs while it holds session state changed (FK checks off). Where TRUNCATE
  * commits implicitly it is refused inside any transaction; elsewhere it runs
- * in a transaction of its own (begun and committed by the adapter with its own
- * statements, to save round trips), or a savepoint of the caller's, so a
- * failure changes nothing.
+ * in a transaction of its own, or a savepoint of the caller's, so a failure
+ * changes nothing.
  */
 export function runTruncate<H>(pin: Pin<H>, { target, options }: PreparedTruncate): Promise<void> {
-  const { adapter, session } = pin;
-  return pin.unit(false, async (unit) => {
-    if (!adapter.truncateCommitsImplicitly)
-      return transact(pin, unit.depth, (begins) => adapter.truncate(session, target, options, begins), true);
-    if (unit.depth > 0 || session.inTransaction()) throw new TruncateInTransactionError();
-    return adapter.truncate(session, target, options, false);
+  const { dialect, session } = pin;
+  const empty = (frame: TruncateFrame) => session.driver.truncate(session, target, options, frame);
+  return pin.unit(async (unit) => {
+    const inTransaction = unit.depth > 0 || session.inTransaction();
+    if (dialect.truncateCommitsImplicitly) {
+      if (inTransaction) throw new TruncateInTransactionError();
+      return empty(NO_FRAME);
+    }
+    if (inTransaction) return transact(pin, unit.depth, () => empty(NO_FRAME));
+    return inOwnTransaction(pin, () => empty(OWN_TRANSACTION));
   });
 }
 
-function parseOptions(
-  method: string,
-  options: unknown,
-  extraKeys: readonly string[],
-  defaultStrategy: TruncateStrategy,
-): { config: TruncateConfig; given: Record<string, unknown> } {
-  if (options === undefined)
-    return { config: { cascade: false, restartIdentity: true, strategy: defaultStrategy, lockTimeoutMillis: 0 }, given: {} };
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError(`${method} options are an object, not ${describe(options)}`);
+/**
+ * The truncate's own transaction, begun and committed inside the dialect's
+ * first and last messages (`OWN_TRANSACTION`). Whatever the replies say is
+ * still open is closed here: committed after a truncate that ended early,
+ * rolled back after one that failed.
+ */
+async function inOwnTransaction<H>(pin: Pin<H>, body: () => Promise<void>): Promise<void> {
+  const { session } = pin;
+  try {
+    await body();
+  } catch (error) {
+    // A statement that timed out may still run: what it leaves open is known once it has ended.
+    const settling = session.whenIdle();
+    if (settling !== undefined) await settling;
+    if (session.inTransaction()) await rollBack(pin, undefined);
+    throw error;
   }
-  const given = options as Record<string, unknown>;
-  const known = ['cascade', 'restartIdentity', 'strategy', 'lockTimeoutMillis', ...extraKeys];
-  const unknown = Object.keys(given).filter((key) => !known.includes(key));
-  if (unknown.length > 0)
-    throw new InvalidArgumentError(`unknown ${method} option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
-  const strategy = given.strategy === undefined ? defaultStrategy : given.strategy;
-  if (!STRATEGIES.includes(strategy as TruncateStrategy)) {
-    throw new InvalidArgumentError(
-      `${method} option strategy is one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, not ${describe(strategy)}`,
-    );
-  }
-  return {
-    config: {
-      cascade: flag(method, given, 'cascade', false),
-      restartIdentity: flag(method, given, 'restartIdentity', true),
-      strategy: strategy as TruncateStrategy,
-      lockTimeoutMillis: millis(method, given, 'lockTimeoutMillis'),
-    },
-    given,
-  };
-}
-
-function millis(method: string, given: Record<string, unknown>, key: string): number {
-  const value = given[key];
-  if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > LONGEST_TIMER_MILLIS) {
-    throw new InvalidArgumentError(
-      `${method} option ${key} must be a whole number from 0 to ${LONGEST_TIMER_MILLIS}, not ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-function flag(method: string, given: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidArgumentError(`${method} option ${key} must be true or false, not ${describe(value)}`);
-  return value;
+  if (session.inTransaction()) await session.query('COMMIT');
 }

@@ -1,12 +1,8 @@
 import t from 'tap';
-import { createMysqlAdapter } from '../../adapters/mysql.js';
-import { createPostgresAdapter } from '../../adapters/postgres.js';
+import { mysqlDialect as mysql } from '../../dialects/mysql/dialect.js';
+import { postgresDialect as postgres } from '../../dialects/postgres/dialect.js';
 import { parseTableRef, parseTableRefs } from '../../lib/identifiers.js';
 import { InvalidIdentifierError } from '../../lib/index.js';
-
-const settings = { url: 'mysql://h/db', connectTimeoutMillis: 1_000, queryTimeoutMillis: 0, report: () => undefined };
-const mysql = createMysqlAdapter(settings);
-const postgres = createPostgresAdapter({ ...settings, url: 'postgres://h/db' });
 
 t.test('names, schema.name and the object form', async (t) => {
   t.same(parseTableRef('parent', postgres.identifierRules), { name: 'parent' });
@@ -43,7 +39,7 @@ t.test('limits: 64 characters on MySQL, 63 bytes on PostgreSQL', async (t) => {
   t.doesNotThrow(() => parseTableRef('a'.repeat(63), postgres.identifierRules));
   t.throws(() => parseTableRef('a'.repeat(64), postgres.identifierRules), { code: 'ERR_INVALID_IDENTIFIER' });
   t.throws(() => parseTableRef('é'.repeat(32), postgres.identifierRules), { code: 'ERR_INVALID_IDENTIFIER' }, '64 bytes');
-  t.doesNotThrow(() => parseTableRef('é'.repeat(31) + 'a', postgres.identifierRules), '63 bytes');
+  t.doesNotThrow(() => parseTableRef(`${'é'.repeat(31)}a`, postgres.identifierRules), '63 bytes');
 });
 
 t.test('MySQL refuses names its server cannot hold exactly', async (t) => {

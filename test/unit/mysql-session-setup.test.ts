@@ -1,5 +1,5 @@
 import t from 'tap';
-import { sessionSetup } from '../../adapters/mysql.js';
+import { sessionSetup } from '../../dialects/mysql/setup.js';
 
 t.test('MySQL 8 sessions turn off the information_schema statistics cache; MariaDB and 5.7 need nothing', async (t) => {
   t.equal(sessionSetup('8.0.36'), 'SET SESSION information_schema_stats_expiry = 0');

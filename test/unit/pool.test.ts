@@ -1,12 +1,12 @@
 import t from 'tap';
 import type { SqlpinError } from '../../lib/index.js';
-import { FakeAdapter, fakePool, gate } from '../helpers/fake-adapter.js';
+import { FakeDriver, fakePool, gate } from '../helpers/fake-driver.js';
 
 /** Pool mechanics on a fake adapter: what is released, reset, rolled back or destroyed, and when. */
 
 t.test('acquire, release and destroy decisions', async (t) => {
   t.test('a session that is reusable and out of any transaction goes back and is reused', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     await db.query('SELECT 1');
@@ -17,7 +17,7 @@ t.test('acquire, release and destroy decisions', async (t) => {
   });
 
   t.test('a session left inside a transaction is rolled back before it goes back', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     await db.withConnection((conn) => conn.query('BEGIN'));
@@ -27,7 +27,7 @@ t.test('acquire, release and destroy decisions', async (t) => {
   });
 
   t.test('a rollback that fails destroys the session and is reported', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const reported: unknown[] = [];
     const db = fakePool(adapter, { max: 1, onError: (error) => reported.push(error) });
     t.teardown(() => db.close());
@@ -40,18 +40,20 @@ t.test('acquire, release and destroy decisions', async (t) => {
     t.equal(adapter.sessions.length, 2, 'the next caller gets a new session');
   });
 
-  t.test('a condemned session is destroyed, never reused', async (t) => {
-    const adapter = new FakeAdapter();
+  t.test('a session that failed fatally is destroyed, never reused', async (t) => {
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
-    await db.withConnection(() => adapter.sessions[0]!.condemn());
-    t.ok(adapter.sessions[0]!.closed);
+    const broken = Object.assign(new Error('connection reset'), { fatal: true });
+    adapter.respond = (text) => (text === 'SELECT broken' ? Promise.reject(broken) : undefined);
+    await t.rejects(db.query('SELECT broken'), broken, "the driver's error reaches the caller unchanged");
+    t.ok(adapter.sessions[0]!.destroyed, 'destroyed, not closed politely');
     await db.query('SELECT 1');
-    t.same(adapter.log, ['2: SELECT 1']);
+    t.same(adapter.log, ['1: SELECT broken', '2: SELECT 1']);
   });
 
   t.test('resetOnRelease resets after pinned and one-shot work; a failed reset destroys and is reported', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const reported: unknown[] = [];
     const db = fakePool(adapter, { max: 1, resetOnRelease: true, onError: (error) => reported.push(error) });
     t.teardown(() => db.close());
@@ -67,7 +69,7 @@ t.test('acquire, release and destroy decisions', async (t) => {
 });
 
 t.test('a create that fails while a caller waits reaches it at once as ConnectionError', async (t) => {
-  const adapter = new FakeAdapter();
+  const adapter = new FakeDriver();
   const refused = new Error('connection refused');
   adapter.connectWith = () => Promise.reject(refused);
   const db = fakePool(adapter, { max: 2, acquireTimeoutMillis: 60_000 });
@@ -79,7 +81,7 @@ t.test('a create that fails while a caller waits reaches it at once as Connectio
 });
 
 t.test('PoolTimeoutError carries the last failure to open a session as its cause', async (t) => {
-  const adapter = new FakeAdapter();
+  const adapter = new FakeDriver();
   const refused = new Error('connection refused');
   const never = gate();
   // The first open fails before anyone waits (min: 1), the next never answers.
@@ -97,7 +99,7 @@ t.test('PoolTimeoutError carries the last failure to open a session as its cause
 
 t.test('a caller that timed out leaves no trace: the session that comes late goes back to the pool', async (t) => {
   t.test('a borrowed session, given back after the timeout', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 50 });
     t.teardown(() => db.close());
     const release = gate();
@@ -116,7 +118,7 @@ t.test('a caller that timed out leaves no trace: the session that comes late goe
   });
 
   t.test('no session is opened for a caller that left', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const slow = gate();
     adapter.connectWith = () => slow.opened.then(() => Promise.reject(new Error('connection refused')));
     const db = fakePool(adapter, { max: 2, acquireTimeoutMillis: 50 });
@@ -134,7 +136,7 @@ t.test('a caller that timed out leaves no trace: the session that comes late goe
   });
 
   t.test('a session whose open ends after the timeout', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const slow = gate();
     adapter.connectWith = () => slow.opened;
     const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 50 });
@@ -150,7 +152,7 @@ t.test('a caller that timed out leaves no trace: the session that comes late goe
 });
 
 t.test('close while work is borrowed: new work is refused, borrowed work finishes, then every session closes', async (t) => {
-  const adapter = new FakeAdapter();
+  const adapter = new FakeDriver();
   const db = fakePool(adapter, { max: 2 });
   const release = gate();
   const borrowed = db.withConnection(async (conn) => {
@@ -174,7 +176,7 @@ t.test('close while work is borrowed: new work is refused, borrowed work finishe
 });
 
 t.test('re-entrancy: nested db.* reuse the pin on max: 1', async (t) => {
-  const adapter = new FakeAdapter();
+  const adapter = new FakeDriver();
   const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 200 });
   t.teardown(() => db.close());
   await db.withConnection(async (conn) => {
@@ -187,40 +189,45 @@ t.test('re-entrancy: nested db.* reuse the pin on max: 1', async (t) => {
     await db.truncate('t');
   });
   t.equal(adapter.sessions.length, 1);
-  t.same(adapter.log, ['1: A', '1: B', '1: BEGIN', '1: C', '1: COMMIT', '1: BEGIN', '1: TRUNCATE t', '1: COMMIT']);
+  t.same(adapter.log, ['1: A', '1: B', '1: BEGIN', '1: C', '1: COMMIT', '1: BEGIN;\nTRUNCATE t;\nCOMMIT']);
 });
 
-t.test('truncate: the adapter opens its own transaction only where none is open', async (t) => {
-  const adapter = new FakeAdapter();
+t.test("truncate: the core frames its own transaction, or opens a savepoint inside the caller's", async (t) => {
+  const adapter = new FakeDriver();
   const db = fakePool(adapter, { max: 1 });
   t.teardown(() => db.close());
   await db.truncate('t');
   await db.transaction(() => db.truncate('t'));
-  t.same(adapter.truncateBegins, [true, false], 'told to begin outside a transaction only');
+  t.same(
+    adapter.frames,
+    [
+      { opening: 'BEGIN;\n', closing: ';\nCOMMIT' },
+      { opening: '', closing: '' },
+    ],
+    'a frame to open and close in its own messages outside a transaction only',
+  );
   t.same(
     adapter.log,
     [
-      '1: BEGIN',
-      '1: TRUNCATE t',
-      '1: COMMIT',
+      '1: BEGIN;\nTRUNCATE t;\nCOMMIT',
       '1: BEGIN',
       '1: SAVEPOINT sqlpin_savepoint_1',
       '1: TRUNCATE t',
       '1: RELEASE SAVEPOINT sqlpin_savepoint_1',
       '1: COMMIT',
     ],
-    'the core commits what the adapter left open, and manages the savepoint inside a transaction',
+    'inside a transaction the core manages the savepoint',
   );
   adapter.log.length = 0;
   const failure = new Error('truncate failed');
-  adapter.respond = (text) => (text.startsWith('TRUNCATE') ? Promise.reject(failure) : undefined);
+  adapter.respond = (text) => (text.includes('TRUNCATE') ? Promise.reject(failure) : undefined);
   await t.rejects(db.truncate('t'), failure, 'the error reaches the caller unchanged');
-  t.same(adapter.log, ['1: BEGIN', '1: TRUNCATE t', '1: ROLLBACK'], 'the core rolls back what the adapter began');
+  t.same(adapter.log, ['1: BEGIN;\nTRUNCATE t;\nCOMMIT', '1: ROLLBACK'], 'the core rolls back what its frame left open');
 });
 
 t.test('units on a pin', async (t) => {
   t.test('work from outside a running unit waits for it, in the order given', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     const release = gate();
@@ -246,9 +253,7 @@ t.test('units on a pin', async (t) => {
       '1: a2',
       '1: COMMIT',
       '1: sibling query',
-      '1: BEGIN',
-      '1: TRUNCATE t',
-      '1: COMMIT',
+      '1: BEGIN;\nTRUNCATE t;\nCOMMIT',
       '1: BEGIN',
       '1: b1',
       '1: COMMIT',
@@ -256,7 +261,7 @@ t.test('units on a pin', async (t) => {
   });
 
   t.test('work issued inside a unit runs at once, through the handle and through db.*', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1, acquireTimeoutMillis: 200 });
     t.teardown(() => db.close());
     await db.transaction(async (tx) => {
@@ -276,7 +281,7 @@ t.test('units on a pin', async (t) => {
   });
 
   t.test('sibling savepoints run one after the other, each under a name of its own', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     await db.transaction(async (tx) => {
@@ -305,7 +310,7 @@ t.test('units on a pin', async (t) => {
   });
 
   t.test('a timer set inside a finished unit belongs to the pin again, not to the unit', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     await db.withConnection(async (conn) => {
@@ -324,7 +329,7 @@ t.test('units on a pin', async (t) => {
   });
 
   t.test('work still queued when the callback settles is refused, and never reaches the session', async (t) => {
-    const adapter = new FakeAdapter();
+    const adapter = new FakeDriver();
     const db = fakePool(adapter, { max: 1 });
     t.teardown(() => db.close());
     const release = gate();

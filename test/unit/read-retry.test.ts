@@ -1,20 +1,10 @@
 import t from 'tap';
-import { READ_RETRY_ATTEMPTS, retryReads } from '../../adapters/galera.js';
-import type { AdapterSession } from '../../lib/driver.js';
+import { mysqlDialect } from '../../dialects/mysql/dialect.js';
+import { READ_RETRY_ATTEMPTS, retryReads } from '../../lib/retry.js';
 
-/** The retry bound is mechanism, not database behaviour: a session stand-in is enough here. */
-function session(reusable = true, inTransaction = false): AdapterSession {
-  return {
-    id: 1,
-    query: () => Promise.reject(new Error('not used')),
-    inTransaction: () => inTransaction,
-    transactionState: async () => ({ status: inTransaction ? 'open' : 'idle' }),
-    settling: () => undefined,
-    reset: async () => undefined,
-    isReusable: () => reusable,
-    condemn: () => undefined,
-    close: async () => undefined,
-  };
+/** The retry rule as a session applies it: a conflict the server says to retry, on a usable session outside a transaction. */
+function session(reusable = true, inTransaction = false): (error: unknown) => boolean {
+  return (error) => mysqlDialect.isRetryable(error) && reusable && !inTransaction;
 }
 
 const deadlock = () => Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
@@ -23,8 +13,8 @@ t.test('a deadlock on reads is retried and counted until they succeed', async (t
   let calls = 0;
   let retried = 0;
   const result = await retryReads(
-    session(),
     async () => (++calls < 3 ? Promise.reject(deadlock()) : 'answer'),
+    session(),
     () => retried++,
   );
   t.equal(result, 'answer');
@@ -37,11 +27,11 @@ t.test(`at most ${READ_RETRY_ATTEMPTS} attempts, then the server's error`, async
   const error = deadlock();
   await t.rejects(
     retryReads(
-      session(),
       async () => {
         calls++;
         throw error;
       },
+      session(),
       () => undefined,
     ),
     error,
@@ -58,11 +48,11 @@ t.test('other errors, a broken session, or an open transaction: no retry', async
     let calls = 0;
     await t.rejects(
       retryReads(
-        s,
         async () => {
           calls++;
           throw error;
         },
+        s,
         () => undefined,
       ),
       error,

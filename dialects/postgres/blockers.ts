@@ -1,10 +1,5 @@
-import { LockTimeoutError, type LockBlocker } from '../lib/errors.js';
-
-/** A session that can name who holds locks on relations, from a connection of its own. */
-export interface BlockerSource {
-  /** Sessions other than this one holding a granted lock on any of the relations (oids). */
-  lockBlockers(oids: readonly string[]): Promise<LockBlocker[]>;
-}
+import type { Session } from '../../lib/driver.js';
+import { LockTimeoutError, toBlockers } from '../../lib/errors.js';
 
 /** SQLSTATE lock_not_available: `lock_timeout` expired. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -15,7 +10,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * `seconds` counts from the start of its transaction, or of its current state
  * outside one; `query` is its current or last statement.
  */
-export const BLOCKERS_SQL = `
+const BLOCKERS_SQL = `
 SELECT DISTINCT a.pid AS id, a.usename AS "user", a.state,
        floor(EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.state_change)))::int AS seconds,
        left(a.query, 200) AS statement
@@ -24,7 +19,7 @@ SELECT DISTINCT a.pid AS id, a.usename AS "user", a.state,
  ORDER BY a.pid`;
 
 /** One round trip sets `lock_timeout` for the rest of the transaction and reads what it was. */
-export const SET_LOCK_TIMEOUT_SQL = `SELECT previous, set_config('lock_timeout', $1, true) FROM (SELECT current_setting('lock_timeout') AS previous) AS s`;
+const SET_LOCK_TIMEOUT_SQL = `SELECT previous, set_config('lock_timeout', $1, true) FROM (SELECT current_setting('lock_timeout') AS previous) AS s`;
 
 /**
  * Runs `lock` under `lock_timeout`, restoring the setting once the locks are
@@ -32,7 +27,7 @@ export const SET_LOCK_TIMEOUT_SQL = `SELECT previous, set_config('lock_timeout',
  * An expired wait becomes `LockTimeoutError` naming the sessions that held the locks.
  */
 export async function lockWithin(
-  session: BlockerSource & { query<Row>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }> },
+  session: Session,
   lockTimeoutMillis: number,
   oids: readonly string[],
   lock: () => Promise<unknown>,
@@ -46,7 +41,8 @@ export async function lockWithin(
     await lock();
   } catch (error) {
     if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
-    throw new LockTimeoutError(lockTimeoutMillis, await session.lockBlockers(oids), error);
+    const blockers = toBlockers(await session.aside((query) => query(BLOCKERS_SQL, [oids, session.id])));
+    throw new LockTimeoutError(lockTimeoutMillis, blockers, error);
   }
   await session.query(SET_LOCK_TIMEOUT_SQL, [rows[0]!.previous]);
 }

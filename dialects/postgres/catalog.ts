@@ -1,12 +1,8 @@
-import type { AdapterSession, TruncateTarget } from '../lib/driver.js';
-import { InvalidArgumentError, TableNotFoundError } from '../lib/errors.js';
-import { formatTableName, type TableName } from '../lib/identifiers.js';
-import type { TableState } from '../lib/truncate-plan.js';
-
-/** A session told which server backend answered: behind a pooler the options did not mention, it differs from the announced one. */
-export interface CatalogSession extends AdapterSession {
-  answeredBy(backendPid: number): void;
-}
+import type { TruncateTarget } from '../../lib/driver.js';
+import { InvalidArgumentError, TableNotFoundError } from '../../lib/errors.js';
+import { formatTableName, type TableName } from '../../lib/identifiers.js';
+import { quotePostgres } from './names.js';
+import type { PostgresSession } from './session.js';
 
 /** A table as the catalog knows it. */
 export interface CatalogTable {
@@ -125,57 +121,64 @@ interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | '
  * A missing name, or one that is not a table, is `TableNotFoundError` before
  * anything changes; so is a missing `except` entry.
  *
- * `first` (a BEGIN, or nothing) goes in the same simple-query message, so the
+ * `opening` (a BEGIN, or nothing) goes in the same simple-query message, so the
  * names travel as literals, not bound parameters: a message with parameters
  * carries one statement only. Nothing is prepared: the plan of a catalog query
  * costs less than the round trip a Parse of its own would.
  */
-export async function readCatalog(
-  session: CatalogSession,
-  target: TruncateTarget,
-  quote: (part: string) => string,
-  first: string,
-): Promise<Catalog> {
-  const qualified = (table: TableName) => (table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`);
-  const names = (tables: readonly TableName[]) => textArray(tables.map(qualified));
-  const text =
-    target.kind === 'tables'
-      ? catalogTables(names(target.tables))
-      : catalogAll(target.schema === undefined ? 'NULL::text' : `${quoteLiteral(target.schema)}::text`, names(target.except));
-  const { rows } = await session.query<CatalogRow>(first + text);
+export async function readCatalog(session: PostgresSession, target: TruncateTarget, opening: string): Promise<Catalog> {
+  const { rows } = await session.query<CatalogRow>(opening + catalogQuery(target));
   const tables = new Map<string, CatalogTable>();
   const lookups = new Map<string, CatalogRow>();
   const named: CatalogTable[] = [];
   for (const { role, ord, isNamed, ...row } of rows) {
-    if (role === 'backend') {
-      session.answeredBy(Number(ord));
-      continue;
+    if (role === 'backend') session.connection.answeredBy(Number(ord));
+    else if (role !== 'met') lookups.set(`${role}:${ord}`, { role, ord, isNamed, ...row });
+    else {
+      const table: CatalogTable = {
+        ...row,
+        oid: row.oid!,
+        kind: row.kind!,
+        sequences: row.sequences ?? [],
+        mustTruncate: row.mustTruncate === true,
+      };
+      tables.set(table.oid, table);
+      if (isNamed === true) named.push(table);
     }
-    if (role !== 'met') {
-      lookups.set(`${role}:${ord}`, { role, ord, isNamed, ...row });
-      continue;
-    }
-    const table: CatalogTable = {
-      ...row,
-      oid: row.oid!,
-      kind: row.kind!,
-      sequences: row.sequences ?? [],
-      mustTruncate: row.mustTruncate === true,
-    };
-    tables.set(table.oid, table);
-    if (isNamed === true) named.push(table);
   }
-  const isTable = (row: CatalogRow | undefined) => row?.oid != null && (row.kind === 'r' || row.kind === 'p');
-  if (target.kind === 'tables') {
-    // In the order given, each table once.
-    const inOrder = new Map<string, CatalogTable>();
-    target.tables.forEach((table, i) => {
-      const row = lookups.get(`name:${i + 1}`);
-      if (!isTable(row)) throw new TableNotFoundError(formatTableName(table));
-      inOrder.set(row!.oid!, tables.get(row!.oid!)!);
-    });
-    return { named: [...inOrder.values()], tables };
-  }
+  return target.kind === 'tables'
+    ? { named: namedInOrder(target.tables, lookups, tables), tables }
+    : checkAll(target, lookups, named, tables);
+}
+
+function catalogQuery(target: TruncateTarget): string {
+  const qualified = (table: TableName) =>
+    table.schema === undefined ? quotePostgres(table.name) : `${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
+  const names = (tables: readonly TableName[]) => textArray(tables.map(qualified));
+  if (target.kind === 'tables') return catalogTables(names(target.tables));
+  return catalogAll(target.schema === undefined ? 'NULL::text' : `${quoteLiteral(target.schema)}::text`, names(target.except));
+}
+
+const isTable = (row: CatalogRow | undefined) => row?.oid != null && (row.kind === 'r' || row.kind === 'p');
+
+/** The named tables in the order given, each once; a name that is not a table is `TableNotFoundError`. */
+function namedInOrder(names: readonly TableName[], lookups: Map<string, CatalogRow>, tables: Map<string, CatalogTable>): CatalogTable[] {
+  const inOrder = new Map<string, CatalogTable>();
+  names.forEach((table, i) => {
+    const row = lookups.get(`name:${i + 1}`);
+    if (!isTable(row)) throw new TableNotFoundError(formatTableName(table));
+    inOrder.set(row!.oid!, tables.get(row!.oid!)!);
+  });
+  return [...inOrder.values()];
+}
+
+/** For every table of a schema: each excepted name must be a table, and the schema must exist. */
+function checkAll(
+  target: Extract<TruncateTarget, { kind: 'all' }>,
+  lookups: Map<string, CatalogRow>,
+  named: CatalogTable[],
+  tables: Map<string, CatalogTable>,
+): Catalog {
   target.except.forEach((table, i) => {
     if (!isTable(lookups.get(`except:${i + 1}`))) throw new TableNotFoundError(formatTableName(table));
   });
@@ -200,54 +203,8 @@ function textArray(values: readonly string[]): string {
 }
 
 /** `ONLY` keeps inheritance children out; a partitioned table cannot take it, and its partitions are part of it. */
-export function target(table: CatalogTable, quote: (part: string) => string): string {
-  return (table.kind === 'p' ? '' : 'ONLY ') + `${quote(table.schema)}.${quote(table.name)}`;
-}
-
-/**
- * One round trip for the state of every table: rows (counted up to
- * `rowLimit`), and whether each owned sequence is where RESTART would put it.
- * Where the transaction's snapshot may be older than the lock (REPEATABLE READ,
- * SERIALIZABLE) rows committed while we waited are invisible, so there a table
- * whose heap is not empty counts as holding rows (refusing or emptying it is
- * safe, losing rows is not), and only TRUNCATE is used: a DELETE would leave
- * the rows it cannot see.
- *
- * `first` (the LOCK) goes in the same simple-query message, ahead of the read:
- * one round trip for both, and the read still comes after the lock, since each
- * statement of a message takes a snapshot of its own (READ COMMITTED). The text
- * is not prepared: TRUNCATE invalidates every plan that names the tables, so a
- * prepared read was planned again on every call anyway.
- */
-export async function readStates(
-  session: AdapterSession,
-  tables: readonly CatalogTable[],
-  quote: (part: string) => string,
-  rowLimit: number,
-  first: string,
-): Promise<TableState[]> {
-  const columns = tables.flatMap((table, i) => {
-    const stale = `(current_setting('transaction_isolation') <> 'read committed' AND pg_relation_size(${table.oid}::oid) > 0)`;
-    const atStart = table.sequences.map((s) => `(SELECT NOT is_called AND last_value = ${s.start}::int8 FROM ${s.name})`);
-    const rows =
-      rowLimit === 1
-        ? `(EXISTS (SELECT 1 FROM ${target(table, quote)}))::int`
-        : `(SELECT count(*) FROM (SELECT FROM ${target(table, quote)} LIMIT ${rowLimit}) AS probe)::int`;
-    return [`${rows} AS "r${i}"`, `${stale} AS "s${i}"`, `(${atStart.join(' AND ') || 'true'}) AS "c${i}"`];
-  });
-  columns.push(`current_setting('transaction_isolation') <> 'read committed' AS "snapshot"`);
-  // sqlpin's own text, no parameters: several statements may share one message.
-  const { rows } = await session.query<Record<string, boolean | number>>(`${first};\nSELECT ${columns.join(', ')}`);
-  const answer = rows[0]!;
-  return tables.map((table, i) => {
-    const counted = Number(answer[`r${i}`]);
-    return {
-      hasRows: counted > 0 || answer[`s${i}`] === true,
-      rows: counted,
-      counterAtStart: answer[`c${i}`] === true,
-      mustTruncate: table.mustTruncate || answer.snapshot === true,
-    };
-  });
+export function target(table: CatalogTable): string {
+  return `${table.kind === 'p' ? '' : 'ONLY '}${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
 }
 
 /** The name used in errors: schema-qualified, unquoted. */

@@ -1,18 +1,11 @@
-import type { AdapterSession } from '../lib/driver.js';
-import { LockTimeoutError, QueryTimeoutError, toBlockers, type LockBlocker } from '../lib/errors.js';
+import type { AsideQuery, Session } from '../../lib/driver.js';
+import { LockTimeoutError, QueryTimeoutError, toBlockers, type LockBlocker } from '../../lib/errors.js';
+import { quoteMysql } from './names.js';
 
 /** A table as MySQL names it: database and table. */
 export interface LockedTable {
   readonly schema: string;
   readonly name: string;
-}
-
-/** Runs statements on a short-lived connection of its own. */
-export type AsideQuery = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
-
-/** A session that can name who holds locks on tables, from a connection of its own. */
-export interface BlockerSource {
-  lockBlockers(tables: readonly LockedTable[]): Promise<LockBlocker[]>;
 }
 
 /** ER_LOCK_WAIT_TIMEOUT: the server's own `lock_wait_timeout` expired first. */
@@ -57,19 +50,15 @@ export async function findBlockers(query: AsideQuery, sessionId: number, tables:
  * the milliseconds; whichever expires first becomes `LockTimeoutError`
  * naming the sessions that hold the locks. The caller sends UNLOCK TABLES.
  */
-export async function lockTables(
-  session: AdapterSession & BlockerSource,
-  tables: readonly LockedTable[],
-  lockTimeoutMillis: number,
-  quote: (part: string) => string,
-): Promise<void> {
-  const list = tables.map((table) => `${quote(table.schema)}.${quote(table.name)} WRITE`).join(', ');
+export async function lockTables(session: Session, tables: readonly LockedTable[], lockTimeoutMillis: number): Promise<void> {
+  const list = tables.map((table) => `${quoteMysql(table.schema)}.${quoteMysql(table.name)} WRITE`).join(', ');
   try {
     await session.query(`LOCK TABLES ${list}`, undefined, lockTimeoutMillis);
   } catch (error) {
     const expired = error instanceof QueryTimeoutError || (error as { errno?: unknown }).errno === ER_LOCK_WAIT_TIMEOUT;
     if (!expired) throw error;
-    throw new LockTimeoutError(lockTimeoutMillis, await session.lockBlockers(tables), error);
+    const blockers = await session.aside((query) => findBlockers(query, session.id, tables));
+    throw new LockTimeoutError(lockTimeoutMillis, blockers, error);
   }
 }
 

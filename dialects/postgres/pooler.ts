@@ -1,4 +1,4 @@
-import type { TransactionPin } from '../lib/driver.js';
+import type { TransactionPin } from '../../lib/driver.js';
 
 /**
  * Session state a pinned callback may leave on a server session, undone
@@ -20,11 +20,6 @@ export const PIN_BY_TRANSACTION: TransactionPin = {
   commit: `${UNDO_SESSION_STATE}; COMMIT`,
   rollback: `ROLLBACK TO SAVEPOINT sqlpin_pin; ${UNDO_SESSION_STATE}; ROLLBACK`,
 };
-
-/** The process id the server (or a proxy) announced at login (BackendKeyData). */
-export function announcedPid(client: object): number {
-  return (client as unknown as { processID: number }).processID;
-}
 
 /** Said once per pool when a session turns out to come through a pooler that the options did not mention. */
 export function proxyWarning(): Error {

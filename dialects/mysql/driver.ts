@@ -1,0 +1,164 @@
+import mysql from 'mysql2';
+import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
+import { socketOf } from './internals.js';
+import { sessionSetup } from './setup.js';
+import { truncateMysql } from './truncate.js';
+
+// Server status flags from the OK packet (include/mysql_com.h).
+const SERVER_STATUS_IN_TRANS = 0x0001;
+const SERVER_STATUS_AUTOCOMMIT = 0x0002;
+
+/** One mysql2 connection; the driver object never leaves this class. */
+export class MysqlConnection implements DriverConnection {
+  readonly id: number;
+  readonly mariadb: boolean;
+  /** Whether the server is a Galera node with replication on; undefined until sqlpin's first read reported it. */
+  galera: boolean | undefined;
+  readonly #connection: mysql.Connection;
+  /** Run after login and after every reset; see `sessionSetup`. */
+  readonly #setup: string | undefined;
+  /** The status flags of the last OK packet; undefined after an error packet, which carries none. */
+  #status: number | undefined = SERVER_STATUS_AUTOCOMMIT;
+  /** Whether the link has died, and the faults it raised before anyone listened. */
+  #lost = false;
+  #unheard: unknown[] = [];
+  #onLost: ((error: unknown) => void) | undefined;
+
+  constructor(connection: mysql.Connection, serverVersion: string) {
+    this.#connection = connection;
+    this.mariadb = /mariadb/i.test(serverVersion);
+    this.#setup = sessionSetup(serverVersion);
+    this.id = connection.threadId ?? 0;
+    // The driver emits 'error' only for faults no pending command took (an idle
+    // session killed by the server); without a listener the process would crash.
+    connection.on('error', (error) => this.#lose(error));
+    connection.on('end', () => this.#lose(undefined));
+  }
+
+  send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#connection.query(text, params as mysql.QueryValues, (error, result) => {
+          if (error) {
+            this.#status = undefined;
+            reject(error);
+          } else if (Array.isArray(result)) {
+            // A result set carries no status flags; a SELECT cannot change them
+            // (with autocommit off it may open a transaction, which `status` counts already).
+            resolve({ rows: result, rowCount: result.length });
+          } else {
+            const header = result as mysql.ResultSetHeader;
+            this.#status = header.serverStatus;
+            resolve({ rows: [], rowCount: header.affectedRows });
+          }
+        });
+      } catch (error) {
+        // mysql2 throws at once on a connection it has closed.
+        reject(error);
+      }
+    });
+  }
+
+  status(): TransactionStatus | undefined {
+    const flags = this.#status;
+    if (flags === undefined) return undefined;
+    return (flags & SERVER_STATUS_IN_TRANS) !== 0 || (flags & SERVER_STATUS_AUTOCOMMIT) === 0 ? 'open' : 'idle';
+  }
+
+  isFatal(error: unknown): boolean {
+    return (error as { fatal?: unknown }).fatal === true || this.#lost;
+  }
+
+  async reset(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#connection.reset((error: unknown) => (error ? reject(error) : resolve()));
+    });
+    this.#status = SERVER_STATUS_AUTOCOMMIT;
+    await this.prepare();
+  }
+
+  /** Applies the session setup this server needs, if any. */
+  async prepare(): Promise<void> {
+    if (this.#setup !== undefined) await this.send(this.#setup, undefined);
+  }
+
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      socketOf(this.#connection).once('close', resolve);
+      this.#connection.end();
+    });
+  }
+
+  destroy(): void {
+    this.#connection.destroy();
+    socketOf(this.#connection).destroy();
+  }
+
+  onLost(listener: (error: unknown) => void): void {
+    this.#onLost = listener;
+    for (const error of this.#unheard.splice(0)) listener(error);
+  }
+
+  /** The link died (an error event, or its end): each is passed on; the core reports the first fault once. */
+  #lose(error: unknown): void {
+    this.#lost = true;
+    if (this.#onLost === undefined) this.#unheard.push(error);
+    else this.#onLost(error);
+  }
+}
+
+/** Runs `work` on a connection of its own, closed right after: cancels and lock look-ups come from outside the session. */
+async function runAside<T>(options: mysql.ConnectionOptions, work: (query: AsideQuery) => Promise<T>): Promise<T> {
+  const connection = mysql.createConnection({ ...options });
+  // An error after the work (the server closing first) changes nothing for the caller.
+  connection.on('error', () => connection.destroy());
+  const query: AsideQuery = (text, params) =>
+    new Promise((resolve, reject) => {
+      connection.query(text, params as mysql.QueryValues, (error, rows) => {
+        if (error) reject(error);
+        else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
+      });
+    });
+  try {
+    return await work(query);
+  } finally {
+    connection.end();
+  }
+}
+
+/** Opens one connection and applies the session setup; a connection whose setup fails is destroyed. */
+function connect(options: mysql.ConnectionOptions): Promise<MysqlConnection> {
+  return new Promise((resolve, reject) => {
+    const connection = mysql.createConnection({ ...options });
+    connection.connect((error, handshake?: { serverVersion?: string }) => {
+      if (error) {
+        connection.destroy();
+        reject(error);
+        return;
+      }
+      const opened = new MysqlConnection(connection, handshake?.serverVersion ?? '');
+      opened.prepare().then(
+        () => resolve(opened),
+        (setupError: unknown) => {
+          opened.destroy();
+          reject(setupError);
+        },
+      );
+    });
+  });
+}
+
+/** The MySQL / MariaDB driver, on mysql2. */
+export function createMysqlDriver(settings: DriverSettings): Driver<MysqlConnection> {
+  const options: mysql.ConnectionOptions = {
+    connectTimeout: settings.connectTimeoutMillis,
+    ...(settings.url === undefined ? settings.connection : { uri: settings.url }),
+  };
+  return {
+    connect: () => connect(options),
+    aside: (work) => runAside(options, work),
+    cancel: (id) => ({ text: `KILL QUERY ${id}`, params: [] }),
+    statusProbe: 'DO 0',
+    truncate: truncateMysql,
+  };
+}

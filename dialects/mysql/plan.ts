@@ -1,0 +1,89 @@
+/**
+ * The statements of a MySQL truncate, as pure functions of what the reads
+ * found: what empties each table, and what saves and restores the session.
+ */
+import { createHash } from 'node:crypto';
+import type { TruncateConfig } from '../../lib/driver.js';
+import { methodFor } from '../../lib/truncate-plan.js';
+import { quoteMysql } from './names.js';
+import { MYSQL_AUTO, type Dirty } from './probe.js';
+
+/** What the statements run between: the session as it was, and the turn-taking locks. */
+export interface Envelope {
+  /** FOREIGN_KEY_CHECKS as the session had it. */
+  readonly checks: number;
+  /** One user-level lock per database emptied, taken in this order; none on Galera. */
+  readonly locks: readonly string[];
+}
+
+/** `schema`.`name`, quoted. */
+export function qualified(table: { readonly schema: string; readonly name: string }): string {
+  return `${quoteMysql(table.schema)}.${quoteMysql(table.name)}`;
+}
+
+/**
+ * The statements that leave one table as TRUNCATE would: no rows, the counter
+ * at 1 or (restartIdentity: false) where it was, no trigger fired. With checks
+ * off, a DELETE runs no foreign key action either.
+ */
+export function emptyStatements(table: Dirty, options: TruncateConfig): string[] {
+  const target = qualified(table);
+  const moved = table.autoIncrement !== null && table.autoIncrement > 1;
+  if (methodFor(table.state, options, MYSQL_AUTO) === 'delete') {
+    return [`DELETE FROM ${target}`, ...(options.restartIdentity && moved ? [`ALTER TABLE ${target} AUTO_INCREMENT = 1`] : [])];
+  }
+  // TRUNCATE always resets AUTO_INCREMENT on MySQL; put the counter back when asked to keep it.
+  return [
+    `TRUNCATE TABLE ${target}`,
+    ...(!options.restartIdentity && moved ? [`ALTER TABLE ${target} AUTO_INCREMENT = ${table.autoIncrement}`] : []),
+  ];
+}
+
+/**
+ * One sqlpin truncate at a time per database: two running at once make InnoDB
+ * fail each other's TRUNCATE with 1205 or 1213 (it locks a parent's child
+ * tables). Locks are taken in one order. MariaDB refuses user locks in a
+ * Galera cluster (MDEV-30473); there DDL is ordered cluster-wide anyway.
+ */
+export function turnLocks(tables: readonly Dirty[], galera: boolean): string[] {
+  if (galera) return [];
+  return [...new Set(tables.map((table) => table.schema))].sort().map(lockName);
+}
+
+/** A user-level lock name for one database: hex only, so it goes into SQL as is; 56 characters, within the 64 allowed. */
+function lockName(schema: string): string {
+  return `sqlpin_truncate_${createHash('sha1').update(schema).digest('hex')}`;
+}
+
+/** Puts FOREIGN_KEY_CHECKS back (and `lock_wait_timeout`, when the call changed it). */
+export function restoreSettings(envelope: Envelope, lockWait?: number): string {
+  return `SET FOREIGN_KEY_CHECKS = ${envelope.checks === 0 ? 0 : 1}${lockWait === undefined ? '' : `, lock_wait_timeout = ${lockWait}`}`;
+}
+
+/** Frees the turn-taking locks; undefined when none are taken. */
+export function releaseLocks(envelope: Envelope): string | undefined {
+  return envelope.locks.length === 0 ? undefined : `DO ${envelope.locks.map((lock) => `RELEASE_LOCK('${lock}')`).join(', ')}`;
+}
+
+/**
+ * MariaDB: the whole truncate in one compound statement, one round trip. The
+ * handler puts the checks back and frees the locks before an error leaves the
+ * server. The locks count as held before they are asked for: freeing one never
+ * taken is harmless, keeping one taken is not.
+ */
+export function compoundStatement(envelope: Envelope, statements: readonly string[]): string {
+  const restore = restoreSettings(envelope);
+  const release = releaseLocks(envelope);
+  const releaseIfLocked = release === undefined ? '' : `IF sqlpin_locked THEN ${release}; END IF; `;
+  const acquire = envelope.locks.map(
+    (lock) =>
+      `IF NOT (GET_LOCK('${lock}', @@lock_wait_timeout) <=> 1) THEN ` +
+      `SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'sqlpin: timed out waiting for another truncate of this database'; END IF`,
+  );
+  return (
+    'BEGIN NOT ATOMIC DECLARE sqlpin_locked INT DEFAULT 0; ' +
+    `DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ${restore}; ${releaseIfLocked}RESIGNAL; END; ` +
+    (acquire.length === 0 ? '' : `SET sqlpin_locked = 1; ${acquire.join('; ')}; `) +
+    `SET FOREIGN_KEY_CHECKS = 0; ${statements.join('; ')}; ${restore}; ${releaseIfLocked}END`
+  );
+}

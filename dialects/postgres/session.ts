@@ -1,0 +1,13 @@
+import type { DriverConnection, Session } from '../../lib/driver.js';
+import type { ServerParameters } from './read-only.js';
+
+/** What a PostgreSQL connection knows of its server, for the truncate. */
+export interface ServerFacts extends DriverConnection {
+  /** What the server reported at login and since (ParameterStatus). */
+  readonly parameters: ServerParameters;
+  /** The backend that answered sqlpin's catalog query; the pool's first answer says whether a pooler stands between. */
+  answeredBy(backendPid: number): void;
+}
+
+/** A core session on a PostgreSQL connection, as the truncate sees it. */
+export type PostgresSession = Session<ServerFacts>;

@@ -1,0 +1,42 @@
+import type { TruncateConfig, TruncateFrame, TruncateTarget } from '../../lib/driver.js';
+import { rowProbeLimit, type TableState } from '../../lib/truncate-plan.js';
+import { lockWithin } from './blockers.js';
+import { readCatalog, target } from './catalog.js';
+import type { PostgresSession } from './session.js';
+import { planStatements, POSTGRES_AUTO } from './plan.js';
+import { readStates } from './probe.js';
+
+/**
+ * PostgreSQL truncate in three round trips: the catalog (after the frame's
+ * opening), LOCK with the states, the statements (before the frame's closing).
+ * The core's frame makes it a transaction of its own, or the core has opened a
+ * savepoint around it; either way a throw here changes nothing.
+ *
+ * Every table met is locked ACCESS EXCLUSIVE before its state is read, so rows
+ * committed while we waited are seen. The statements go in one simple-query
+ * message: sqlpin's own text, no parameters; a failing statement skips the rest.
+ */
+export async function truncatePostgres(
+  session: PostgresSession,
+  what: TruncateTarget,
+  options: TruncateConfig,
+  frame: TruncateFrame,
+): Promise<void> {
+  const catalog = await readCatalog(session, what, frame.opening);
+  // Locked before anything is read, in one order for every caller: reading first
+  // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
+  const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
+  if (everything.length === 0) return;
+  const lock = `LOCK TABLE ${everything.map(target).join(', ')} IN ACCESS EXCLUSIVE MODE`;
+  let states: TableState[] = [];
+  await lockWithin(
+    session,
+    options.lockTimeoutMillis,
+    everything.map((table) => table.oid),
+    async () => {
+      states = await readStates(session, everything, rowProbeLimit(options.strategy, POSTGRES_AUTO), lock);
+    },
+  );
+  const sql = planStatements(catalog, new Map(everything.map((table, i) => [table.oid, states[i]!])), options);
+  if (sql.length > 0) await session.query(sql.join(';\n') + frame.closing);
+}

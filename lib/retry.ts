@@ -1,0 +1,29 @@
+/** Attempts in all of sqlpin's own read-only steps, and no new attempt once this long has passed since the first. */
+export const READ_RETRY_ATTEMPTS = 5;
+export const READ_RETRY_WITHIN_MILLIS = 1_000;
+
+/**
+ * Runs sqlpin's own read-only steps, again when `retryable` says the server
+ * aborted them with a transient conflict (a deadlock; on Galera also a
+ * certification conflict): they change nothing, so running them again is
+ * safe. Bounded in attempts and time; any other error goes to the caller at
+ * once. Never used for a statement that changes data.
+ */
+export async function retryReads<T>(reads: () => Promise<T>, retryable: (error: unknown) => boolean, onRetry: () => void): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await reads();
+    } catch (error) {
+      const again = retryable(error) && attempt < READ_RETRY_ATTEMPTS && Date.now() - started < READ_RETRY_WITHIN_MILLIS;
+      if (!again) throw error;
+      onRetry();
+      await backoff(attempt);
+    }
+  }
+}
+
+/** A short, growing, jittered pause before attempt `attempt + 1`, so that the conflicting work finishes first. */
+export function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, (5 << attempt) * (0.5 + Math.random())));
+}

@@ -1,0 +1,268 @@
+import type { AsideQuery, Dialect, Driver, DriverConnection, ErrorReporter, QueryResult, Session, TransactionStatus } from './driver.js';
+import type { QueryTimeoutError } from './errors.js';
+import { retryReads } from './retry.js';
+import { bounded, type Overdue } from './timeout.js';
+import { queryChannel, traceQuery } from './tracing.js';
+
+/** What every session of one pool shares. */
+export interface SessionContext<C extends DriverConnection> {
+  readonly dialect: Dialect;
+  readonly driver: Driver<C>;
+  readonly report: ErrorReporter;
+  /** Bound of every statement whose call gives none; 0 for none. */
+  readonly queryTimeoutMillis: number;
+  /** Whether an error is a conflict the server says to retry after: sqlpin's own reads are then run again. */
+  isRetryable(error: unknown): boolean;
+  /** Counts each such read run again. */
+  retriedRead(): void;
+}
+
+/**
+ * Where the session's transaction is, as the core must know it before it
+ * commits or rolls back a level. `failure` is what put it there: the first
+ * failure of a `failed` one, or the server's error that ended an `idle` one
+ * (a MySQL deadlock rolls the whole transaction back).
+ */
+export interface TransactionState {
+  readonly status: TransactionStatus;
+  readonly failure?: unknown;
+}
+
+/** A statement waiting for the session. */
+interface Pending {
+  readonly text: string;
+  readonly params: readonly unknown[] | undefined;
+  readonly timeoutMillis: number;
+  resolve(result: QueryResult<unknown>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One server session's life, written once for every dialect around a driver
+ * connection's verbs: one statement on the wire at a time, timeouts and their
+ * cancel, the transaction state the replies report, tracing, and whether the
+ * session may be reused. A statement that timed out holds the session until
+ * it has ended and its cancel was taken (see `bounded`): nothing else is sent
+ * on it before, so no cancel ever lands on another statement.
+ */
+export class ManagedSession<C extends DriverConnection = DriverConnection> implements Session<C> {
+  readonly id: number;
+  readonly connection: C;
+  readonly #context: SessionContext<C>;
+  readonly #waiting: Pending[] = [];
+  #busy = false;
+  #idle: (() => void) | undefined;
+  #reusable = true;
+  /** The status the last reply that carried one reported. */
+  #known: TransactionStatus = 'idle';
+  /** The last reply carried no status (a MySQL error packet): `#known` may be out of date. */
+  #stale = false;
+  #lastError: unknown;
+  /** The first error since the last success: what aborted a failed transaction. */
+  #failure: unknown;
+  /** A statement timed out inside the open transaction: it must not commit. */
+  #abortedBy: QueryTimeoutError | undefined;
+  /** The error after which the server was found to have ended the transaction itself. */
+  #endedBy: unknown;
+  readonly #overdue: Overdue;
+  #abandoned = false;
+  #lostReported = false;
+
+  constructor(connection: C, context: SessionContext<C>) {
+    this.id = connection.id;
+    this.connection = connection;
+    this.#context = context;
+    connection.onLost((error) => {
+      this.#reusable = false;
+      // A link closed politely carries no error; one fault may raise several (a FATAL, then the closed socket).
+      if (error === undefined || this.#lostReported) return;
+      this.#lostReported = true;
+      context.report(error);
+    });
+    this.#overdue = {
+      cancel: async () => {
+        const { text, params } = context.driver.cancel(this.id);
+        await context.driver.aside((query) => query(text, params));
+      },
+      abandon: (reason) => this.#abandon(reason),
+    };
+  }
+
+  /** The driver that opened the session. */
+  get driver(): Driver<C> {
+    return this.#context.driver;
+  }
+
+  query<Row>(text: string, params?: readonly unknown[], timeoutMillis = this.#context.queryTimeoutMillis): Promise<QueryResult<Row>> {
+    if (!queryChannel.hasSubscribers) return this.#enqueue<Row>(text, params, timeoutMillis);
+    return traceQuery(this.#context.dialect, text, this.id, () => this.#enqueue<Row>(text, params, timeoutMillis));
+  }
+
+  inTransaction(): boolean {
+    return this.#known !== 'idle';
+  }
+
+  /**
+   * The server's account of the transaction. It costs a round trip only when
+   * the last reply carried no status (MySQL's error packets carry none).
+   */
+  async transactionState(): Promise<TransactionState> {
+    // A statement still settling (one that timed out) will change what the replies say.
+    const busy = this.whenIdle();
+    if (busy !== undefined) await busy;
+    if (this.#stale && this.#reusable) {
+      const wasOpen = this.inTransaction();
+      const lastError = this.#lastError;
+      await this.query(this.#context.driver.statusProbe);
+      if (wasOpen && !this.inTransaction()) this.#endedBy = lastError;
+    }
+    if (this.#known === 'idle') return { status: 'idle', failure: this.#endedBy };
+    if (this.#known === 'failed' || this.#abortedBy !== undefined) return { status: 'failed', failure: this.#abortedBy ?? this.#failure };
+    return { status: 'open' };
+  }
+
+  /** Resolves once no statement runs or waits, a timed-out one's cancel included; undefined when none does, the common case. */
+  whenIdle(): Promise<void> | undefined {
+    if (!this.#busy) return undefined;
+    return new Promise((resolve) => {
+      const previous = this.#idle;
+      this.#idle = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  /** Wipes all session state, as a fresh login would have it. Called on an idle session. */
+  async reset(): Promise<void> {
+    await this.connection.reset();
+    this.#known = 'idle';
+    this.#stale = false;
+    this.#failure = undefined;
+    this.#abortedBy = undefined;
+    this.#endedBy = undefined;
+  }
+
+  isReusable(): boolean {
+    return this.#reusable;
+  }
+
+  condemn(): void {
+    this.#reusable = false;
+  }
+
+  aside<T>(work: (query: AsideQuery) => Promise<T>): Promise<T> {
+    return this.#context.driver.aside(work);
+  }
+
+  retryReads<T>(reads: () => Promise<T>): Promise<T> {
+    const context = this.#context;
+    return retryReads(reads, (error) => context.isRetryable(error) && this.#reusable && !this.inTransaction(), context.retriedRead);
+  }
+
+  /** Closes the session; never rejects. A polite close that does not end within the grace destroys the link. */
+  close(): Promise<void> {
+    if (!this.#reusable) {
+      this.connection.destroy();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const grace = setTimeout(() => {
+        this.connection.destroy();
+        resolve();
+      }, CLOSE_GRACE_MILLIS);
+      const done = () => {
+        clearTimeout(grace);
+        resolve();
+      };
+      this.connection.end().then(done, done);
+    });
+  }
+
+  #enqueue<Row>(text: string, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
+    return new Promise((resolve, reject) => {
+      const call: Pending = { text, params, timeoutMillis, resolve: resolve as Pending['resolve'], reject };
+      if (this.#busy) this.#waiting.push(call);
+      else this.#send(call);
+    });
+  }
+
+  /**
+   * Sends one statement. The session takes the next one waiting before the
+   * caller hears the outcome, so that a caller who gives the session back at
+   * once finds it idle; after a timeout, only once the statement has settled.
+   */
+  #send(call: Pending): void {
+    this.#busy = true;
+    const replied = this.#observe(this.connection.send(call.text, call.params));
+    const outcome = {
+      ended: (result: QueryResult<unknown>) => {
+        this.#next();
+        call.resolve(result);
+      },
+      failed: (error: unknown) => {
+        this.#next();
+        call.reject(error);
+      },
+      timedOut: (error: QueryTimeoutError, settled: Promise<void>) => {
+        if (this.inTransaction()) this.#abortedBy ??= error;
+        call.reject(error);
+        void settled.then(() => this.#next());
+      },
+    };
+    if (call.timeoutMillis === 0) replied.then(outcome.ended, outcome.failed);
+    else bounded(replied, call.timeoutMillis, this.#overdue, outcome);
+  }
+
+  #next(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) {
+      this.#send(next);
+      return;
+    }
+    this.#busy = false;
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle?.();
+  }
+
+  /** Keeps the transaction state as each reply reports it. */
+  #observe(sent: Promise<QueryResult<unknown>>): Promise<QueryResult<unknown>> {
+    return sent.then(
+      (result) => {
+        this.#noteStatus();
+        if (this.#known !== 'failed') this.#failure = undefined;
+        if (this.#known !== 'idle') this.#endedBy = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        if (this.connection.isFatal(error)) this.#reusable = false;
+        this.#lastError = error;
+        this.#failure ??= error;
+        this.#noteStatus();
+        throw error;
+      },
+    );
+  }
+
+  #noteStatus(): void {
+    const status = this.connection.status();
+    this.#stale = status === undefined;
+    if (status === undefined) return;
+    this.#known = status;
+    // Out of any transaction, nothing is left to refuse a commit of.
+    if (status === 'idle') this.#abortedBy = undefined;
+  }
+
+  /** Gives the session up for a reason that must be seen; once. */
+  #abandon(reason: unknown): void {
+    if (this.#abandoned) return;
+    this.#abandoned = true;
+    this.#reusable = false;
+    this.connection.destroy();
+    this.#context.report(reason);
+  }
+}
+
+/** How long a polite close (COM_QUIT / Terminate) may take before the link is destroyed. */
+const CLOSE_GRACE_MILLIS = 1_000;
