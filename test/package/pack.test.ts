@@ -51,12 +51,12 @@ t.test('the tarball holds the build with its types, and no tests', async (t) => 
     [],
     'no tests, sources or tooling',
   );
-  // The adapters are reached only through the lazy import, never by a consumer's types: they ship as
-  // JavaScript alone, so their declarations, which name the drivers' own types, stay out.
+  // The dialects are reached only through the composition point, never by a consumer's types: they ship
+  // as JavaScript alone, so their declarations, which name the drivers' own types, stay out.
   const js = paths.filter((path) => path.endsWith('.js'));
   t.ok(
-    js.some((path) => path.startsWith('dist/adapters/')),
-    'holds the adapters',
+    js.some((path) => path.startsWith('dist/dialects/mysql/')) && js.some((path) => path.startsWith('dist/dialects/postgres/')),
+    'holds the dialects',
   );
   t.same(
     js.filter((path) => path.startsWith('dist/lib/') && !paths.includes(path.replace(/\.js$/, '.d.ts'))),
@@ -64,9 +64,9 @@ t.test('the tarball holds the build with its types, and no tests', async (t) => 
     'every core module has its .d.ts',
   );
   t.same(
-    paths.filter((path) => path.startsWith('dist/adapters/') && path.endsWith('.d.ts')),
+    paths.filter((path) => path.startsWith('dist/dialects/') && path.endsWith('.d.ts')),
     [],
-    'no adapter declarations',
+    'no dialect declarations',
   );
 
   const unpacked = join(work, 'unpacked');
@@ -77,7 +77,7 @@ t.test('the tarball holds the build with its types, and no tests', async (t) => 
   const leaking = (pattern: RegExp) => [...declarations].filter(([, text]) => pattern.test(text)).map(([path]) => path);
   t.same(leaking(/@internal/), [], '@internal members are stripped');
   t.same(leaking(/from ['"](pg|mysql2)(\/[^'"]*)?['"]|import\(['"](pg|mysql2)/), [], 'no declaration imports a driver');
-  t.same(leaking(/['"]\.\.\/adapters\//), [], 'no declaration points at the adapters, whose declarations stay out');
+  t.same(leaking(/['"]\.\.\/dialects\//), [], 'no declaration points at the dialects, whose declarations stay out');
 });
 
 t.test('publint finds nothing, warnings included', async (t) => {
