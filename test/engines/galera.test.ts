@@ -32,6 +32,13 @@ async function seenEverywhere(nodes: readonly Pool[], expected: Record<string, n
   });
 }
 
+/** The row counts of `tables` on each node, as it shows them now. */
+async function countsOn(nodes: readonly Pool[], tables: readonly string[]): Promise<Record<string, number>[]> {
+  return Promise.all(
+    nodes.map(async (db) => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await countOn(db, table)])))),
+  );
+}
+
 t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
   const scratch = await createScratch('mysql', 'galera', galera.urls.node1);
   t.teardown(() => scratch.drop());
@@ -50,7 +57,11 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
     });
     t.equal(checks, 1, 'FOREIGN_KEY_CHECKS restored on the session that truncated');
     await seenEverywhere(everyNode, { parent: 0, child: 2, bystander: 1 });
-    t.pass('parent empty on nodes 1, 2 and 3; child and bystander untouched');
+    t.same(
+      await countsOn(everyNode, ['parent', 'child', 'bystander']),
+      Array(3).fill({ parent: 0, child: 2, bystander: 1 }),
+      'parent empty on nodes 1, 2 and 3; child and bystander untouched',
+    );
     const orphan = await node2.query("INSERT INTO child (parent_id, name) VALUES (999, 'orphan')").then(
       () => 0,
       (e: { errno?: number }) => e.errno,
@@ -63,7 +74,11 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
     await seenEverywhere(everyNode, { parent: 3, child: 2, grandchild: 2 });
     await node1.truncate('parent', { cascade: true });
     await seenEverywhere(everyNode, { parent: 0, child: 0, grandchild: 0 });
-    t.pass('parent, child and grandchild empty on nodes 1, 2 and 3');
+    t.same(
+      await countsOn(everyNode, ['parent', 'child', 'grandchild']),
+      Array(3).fill({ parent: 0, child: 0, grandchild: 0 }),
+      'parent, child and grandchild empty on nodes 1, 2 and 3',
+    );
   });
 
   t.test('a truncate on node 1 aborts an open transaction on node 2: 1213 reaches its caller, the session stays usable', async (t) => {
@@ -90,7 +105,7 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
     }));
     t.same(after, { id: before, inTransaction: 0 }, 'the same session, outside any transaction');
     await seenEverywhere(everyNode, { parent: 0 });
-    t.pass('nothing of the aborted transaction reached any node');
+    t.same(await countsOn(everyNode, ['parent']), Array(3).fill({ parent: 0 }), 'nothing of the aborted transaction reached any node');
   });
 
   t.test('clean tables are skipped correctly with auto_increment_increment = 3, through every node', async (t) => {

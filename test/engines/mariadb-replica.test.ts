@@ -24,7 +24,11 @@ t.test('mariadb replica: replicated, and read-only for a non-root user', async (
     const rows = await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent').catch(() => undefined);
     return Number(rows?.rows[0]?.n) === 2;
   });
-  t.pass("the primary's rows reached the replica");
+  t.equal(
+    Number((await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent')).rows[0]!.n),
+    2,
+    "the primary's rows reached the replica",
+  );
   const user = (await replica.query<{ u: string }>('SELECT CURRENT_USER() AS u')).rows[0]!.u;
   t.match(user, /^sqlpin@/, 'connected as the non-root user');
   const errno = (work: Promise<unknown>) =>

@@ -23,7 +23,11 @@ t.test('postgres replica: streamed, and read-only', async (t) => {
     const rows = await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent').catch(() => undefined);
     return Number(rows?.rows[0]?.n) === 2;
   });
-  t.pass("the primary's rows reached the standby");
+  t.equal(
+    Number((await replica.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM parent')).rows[0]!.n),
+    2,
+    "the primary's rows reached the standby",
+  );
   await t.rejects(replica.query("INSERT INTO bystander (name) VALUES ('x')"), { code: '25006' }, 'an insert is refused');
   await t.rejects(
     replica.truncate('parent', { cascade: true }),
