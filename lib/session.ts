@@ -179,7 +179,15 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     });
   }
 
+  /**
+   * The common call (the session idle, no bound) sends at once and allocates
+   * nothing of its own: the reply handlers are bound once per session.
+   */
   #enqueue<Row>(text: string, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
+    if (!this.#busy && timeoutMillis === 0) {
+      this.#busy = true;
+      return this.connection.send(text, params).then(this.#replied, this.#failed) as Promise<QueryResult<Row>>;
+    }
     return new Promise((resolve, reject) => {
       const call: Pending = { text, params, timeoutMillis, resolve: resolve as Pending['resolve'], reject };
       if (this.#busy) this.#waiting.push(call);
@@ -187,32 +195,60 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     });
   }
 
-  /**
-   * Sends one statement. The session takes the next one waiting before the
-   * caller hears the outcome, so that a caller who gives the session back at
-   * once finds it idle; after a timeout, only once the statement has settled.
-   */
+  /** Sends a statement that waited, or one with a bound. */
   #send(call: Pending): void {
     this.#busy = true;
-    const replied = this.#observe(this.connection.send(call.text, call.params));
-    const outcome = {
-      ended: (result: QueryResult<unknown>) => {
-        this.#next();
-        call.resolve(result);
-      },
-      failed: (error: unknown) => {
+    const sent = this.connection.send(call.text, call.params);
+    if (call.timeoutMillis === 0) {
+      sent.then(this.#replied, this.#failed).then(call.resolve, call.reject);
+      return;
+    }
+    bounded(sent, call.timeoutMillis, this.#overdue, {
+      ended: (result) => call.resolve(this.#replied(result)),
+      failed: (error) => {
+        this.#noteFailure(error);
         this.#next();
         call.reject(error);
       },
-      timedOut: (error: QueryTimeoutError, settled: Promise<void>) => {
+      timedOut: (error, settled) => {
         if (this.inTransaction()) this.#abortedBy ??= error;
         call.reject(error);
+        // The session stays busy, its statement's outcome still noted, until the statement has settled.
         void settled.then(() => this.#next());
       },
-    };
-    if (call.timeoutMillis === 0) replied.then(outcome.ended, outcome.failed);
-    else bounded(replied, call.timeoutMillis, this.#overdue, outcome);
+      late: { ended: this.#noteSuccess, failed: this.#noteFailure },
+    });
   }
+
+  /**
+   * A reply: its transaction status is noted, and the session takes its next
+   * statement before the caller hears the outcome, so that a caller who gives
+   * the session back at once finds it idle.
+   */
+  readonly #replied = (result: QueryResult<unknown>): QueryResult<unknown> => {
+    this.#noteSuccess();
+    this.#next();
+    return result;
+  };
+
+  readonly #failed = (error: unknown): never => {
+    this.#noteFailure(error);
+    this.#next();
+    throw error;
+  };
+
+  readonly #noteSuccess = (): void => {
+    this.#noteStatus();
+    if (this.#known !== 'failed') this.#failure = undefined;
+    if (this.#known !== 'idle') this.#endedBy = undefined;
+  };
+
+  readonly #noteFailure = (error: unknown): void => {
+    if (this.connection.isFatal(error)) this.#reusable = false;
+    this.#lastError = error;
+    this.#failure ??= error;
+    this.#noteStatus();
+  };
 
   #next(): void {
     const next = this.#waiting.shift();
@@ -224,25 +260,6 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     const idle = this.#idle;
     this.#idle = undefined;
     idle?.();
-  }
-
-  /** Keeps the transaction state as each reply reports it. */
-  #observe(sent: Promise<QueryResult<unknown>>): Promise<QueryResult<unknown>> {
-    return sent.then(
-      (result) => {
-        this.#noteStatus();
-        if (this.#known !== 'failed') this.#failure = undefined;
-        if (this.#known !== 'idle') this.#endedBy = undefined;
-        return result;
-      },
-      (error: unknown) => {
-        if (this.connection.isFatal(error)) this.#reusable = false;
-        this.#lastError = error;
-        this.#failure ??= error;
-        this.#noteStatus();
-        throw error;
-      },
-    );
   }
 
   #noteStatus(): void {

@@ -23,6 +23,8 @@ export interface BoundedOutcome<T> {
    * been abandoned instead (its link closed): never reused.
    */
   timedOut(error: QueryTimeoutError, settled: Promise<void>): void;
+  /** After a timeout: how the statement itself ended, when it did. */
+  readonly late: { ended(): void; failed(error: unknown): void };
 }
 
 /** Bounds one running statement: past `timeoutMillis` it is cancelled on the server (see `BoundedOutcome`). */
@@ -34,12 +36,12 @@ export function bounded<T>(running: Promise<T>, timeoutMillis: number, overdue: 
   }, timeoutMillis);
   running.then(
     (value) => {
-      if (late) return;
+      if (late) return outcome.late.ended();
       clearTimeout(timer);
       outcome.ended(value);
     },
     (error: unknown) => {
-      if (late) return;
+      if (late) return outcome.late.failed(error);
       clearTimeout(timer);
       outcome.failed(error);
     },
