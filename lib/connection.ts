@@ -3,7 +3,8 @@ import { ConnectionReleasedError, InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
 import type { Pin } from './pin.js';
 import { parseQuery, type QueryInput, type QueryOptions } from './statement.js';
-import { runTransaction } from './transaction.js';
+import { retried, runTransaction } from './transaction.js';
+import { prepareTransaction, type TransactionOptions } from './transaction-options.js';
 import { prepareTruncate, prepareTruncateAll, runTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
 
 /** Proves a handle is made by sqlpin: users get handles from callbacks, never from `new`. */
@@ -65,11 +66,17 @@ export class Connection {
     await runTruncate(pin, prepareTruncateAll(pin.dialect, options));
   }
 
-  /** BEGIN..COMMIT on this session, ROLLBACK on throw; nested calls become savepoints. */
-  async transaction<T>(fn: (tx: Connection) => Promise<T> | T): Promise<T> {
+  /** BEGIN..COMMIT on this session, ROLLBACK on throw; nested calls become savepoints. See `Pool.transaction`. */
+  async transaction<T>(fn: (tx: Connection) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
     const pin = this.#live();
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
-    return runTransaction(pin, () => fn(this));
+    const config = prepareTransaction(options);
+    return retried(
+      pin.dialect,
+      config,
+      () => pin.session,
+      () => runTransaction(pin, () => fn(this), config),
+    );
   }
 
   #live(): Pin<Connection> {

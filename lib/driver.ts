@@ -7,7 +7,9 @@
  * must do around those verbs (timeouts, cancels, settling, transaction state,
  * tracing, reuse) the core writes once, in `session.ts`.
  */
+import type { Limits } from './bound.js';
 import type { IdentifierRules, TableName } from './identifiers.js';
+import type { TransactionMode } from './transaction-options.js';
 
 /** The two SQL dialects sqlpin speaks. */
 export type Dialect = 'mysql' | 'postgres';
@@ -45,6 +47,8 @@ export interface DialectInfo {
   placeholder(index: number): string;
   /** Quotes one validated identifier part, doubling embedded quote characters. */
   quote(part: string): string;
+  /** The statements that begin a transaction in `mode` (just BEGIN when it asks nothing). */
+  beginTransaction(mode: TransactionMode): readonly string[];
   /** The URL as the driver reads it; the caller's URL object may be changed. */
   driverUrl(url: URL): string;
   /**
@@ -127,8 +131,11 @@ export interface Session<C extends DriverConnection = DriverConnection> {
   readonly id: number;
   /** The driver's own connection, for facts it keeps of its session (server version, parameters). */
   readonly connection: C;
-  /** Runs one text, bounded by `timeoutMillis` (the pool's `queryTimeoutMillis` when left out; 0 for none). */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], timeoutMillis?: number): Promise<QueryResult<Row>>;
+  /**
+   * Runs one text, bounded by `timeoutMillis` (the pool's `queryTimeoutMillis`
+   * when left out; 0 for none) and cut when `signal` aborts.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], bound?: Limits): Promise<QueryResult<Row>>;
   /** Whether the server's last word says a transaction is open (a raw BEGIN included). */
   inTransaction(): boolean;
   /** False once the session saw a fatal error, was killed, or was condemned. */
@@ -187,8 +194,8 @@ export type TruncateTarget =
  * which keeps a client on one server session only while a transaction is open.
  */
 export interface TransactionPin {
-  /** Opens the transaction; its last statement answers the server session's id as `id`. */
-  readonly begin: string;
+  /** Follows the BEGIN in one message; its last statement answers the server session's id as `id`. */
+  readonly afterBegin: string;
   /** Undoes the session state a callback may have set (SET, temporary tables, advisory locks...), then commits. */
   readonly commit: string;
   /** The same undoing after a failure, whatever state the transaction is in, then rolls back. */

@@ -130,10 +130,13 @@ export class TransactionAbortedError extends SqlpinError {
  */
 export class QueryTimeoutError extends SqlpinError {
   readonly timeoutMillis: number;
+  /** For a COMMIT that timed out: its transaction was rolled back, or whether it took effect is unknown. */
+  readonly outcome: CommitOutcome | undefined;
 
-  constructor(timeoutMillis: number) {
-    super('ERR_QUERY_TIMEOUT', `the statement did not answer within ${timeoutMillis} ms and was cancelled`);
+  constructor(timeoutMillis: number, outcome?: CommitOutcome) {
+    super('ERR_QUERY_TIMEOUT', `the statement did not answer within ${timeoutMillis} ms and was cancelled${outcomeText(outcome)}`);
     this.timeoutMillis = timeoutMillis;
+    this.outcome = outcome;
   }
 }
 
@@ -175,4 +178,44 @@ export class LockTimeoutError extends SqlpinError {
     this.lockTimeoutMillis = lockTimeoutMillis;
     this.blockers = blockers;
   }
+}
+
+/**
+ * What became of a transaction whose COMMIT did not answer: sqlpin waited for
+ * it (bounded) and it was rolled back, or it could not know (the session is
+ * then destroyed, never reused).
+ */
+export type CommitOutcome = 'rolled back' | 'unknown';
+
+/**
+ * The session's connection was lost during the call: the server killed it
+ * (KILL, pg_terminate_backend), or the link failed. The driver's error is the
+ * `cause`; the session is destroyed. `outcome` says what became of a COMMIT.
+ */
+export class ConnectionLostError extends SqlpinError {
+  readonly outcome: CommitOutcome | undefined;
+
+  constructor(cause: unknown, outcome?: CommitOutcome) {
+    super('ERR_CONNECTION_LOST', `the session's connection was lost during the call${outcomeText(outcome)}: see cause`, { cause });
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * The call's `signal` was aborted: before anything was sent, or during the
+ * call, when the running statement was cancelled on the server as for a
+ * timeout. `cause` is `signal.reason`, as Node's own AbortErrors have it.
+ */
+export class AbortError extends SqlpinError {
+  readonly outcome: CommitOutcome | undefined;
+
+  constructor(reason: unknown, outcome?: CommitOutcome) {
+    super('ERR_ABORTED', `the call was aborted${outcomeText(outcome)}`, { cause: reason });
+    this.outcome = outcome;
+  }
+}
+
+function outcomeText(outcome: CommitOutcome | undefined): string {
+  if (outcome === undefined) return '';
+  return outcome === 'unknown' ? '; whether its COMMIT took effect is unknown' : '; its transaction was rolled back';
 }

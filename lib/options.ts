@@ -8,6 +8,7 @@ export type Rule =
   | { readonly kind: 'whole'; readonly least: number; readonly most?: number }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'choice'; readonly choices: readonly string[] }
+  | { readonly kind: 'signal' }
   | { readonly kind: 'any' };
 
 export type Rules = Readonly<Record<string, Rule>>;
@@ -18,7 +19,9 @@ type ValueOf<R extends Rule> = R extends { kind: 'whole' }
     ? boolean
     : R extends { kind: 'choice'; choices: readonly (infer C)[] }
       ? C
-      : unknown;
+      : R extends { kind: 'signal' }
+        ? AbortSignal
+        : unknown;
 
 /** The options as read: each value of its rule's type, or undefined where it was left out. */
 export type ReadOptions<R extends Rules> = { readonly [K in keyof R]?: ValueOf<R[K]> | undefined };
@@ -26,6 +29,8 @@ export type ReadOptions<R extends Rules> = { readonly [K in keyof R]?: ValueOf<R
 /** A millisecond bound that a timer can hold: 0 to about 24.8 days. */
 export const MILLIS = { kind: 'whole', least: 0, most: LONGEST_TIMER_MILLIS } as const satisfies Rule;
 export const BOOLEAN = { kind: 'boolean' } as const satisfies Rule;
+/** An `AbortSignal` that cancels the call. */
+export const SIGNAL = { kind: 'signal' } as const satisfies Rule;
 
 /** Where options are read: how messages name them, and the error class they raise. */
 export interface OptionsOwner {
@@ -75,6 +80,8 @@ function misfit(value: unknown, rule: Rule): string | undefined {
       return typeof value === 'boolean' ? undefined : 'true or false';
     case 'choice':
       return rule.choices.includes(value as string) ? undefined : `one of ${rule.choices.map((choice) => `'${choice}'`).join(', ')}`;
+    case 'signal':
+      return value instanceof AbortSignal ? undefined : 'an AbortSignal';
     case 'any':
       return undefined;
   }

@@ -1,6 +1,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { DialectInfo, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionReleasedError } from './errors.js';
+import { checkSignal, eitherSignal } from './bound.js';
 import type { ManagedSession } from './session.js';
 import type { Statement } from './statement.js';
 
@@ -27,6 +28,8 @@ export class Scope {
   readonly parent: Scope | undefined;
   /** Transaction levels sqlpin opened around this scope: 0 none, 1 BEGIN, 2+ savepoints. */
   readonly depth: number;
+  /** Cancels the work of this scope and of those inside it: its own call's signal, or an enclosing one's. */
+  readonly signal: AbortSignal | undefined;
   /** Set once the unit settled: later work issued from it belongs to its parent. */
   ended = false;
   #busy = false;
@@ -34,9 +37,10 @@ export class Scope {
   /** Made on first use: most scopes never queue anything. */
   #waiting: Waiting[] | undefined;
 
-  constructor(parent: Scope | undefined, depth: number) {
+  constructor(parent: Scope | undefined, depth: number, signal: AbortSignal | undefined) {
     this.parent = parent;
     this.depth = depth;
+    this.signal = eitherSignal(parent?.signal, signal);
   }
 
   /** The innermost scope that is still running: the unit itself, or the nearest ancestor. */
@@ -117,7 +121,7 @@ export class Pin<Handle = unknown> {
   readonly session: ManagedSession;
   readonly dialect: DialectInfo;
   readonly report: ErrorReporter;
-  readonly root = new Scope(undefined, 0);
+  readonly root: Scope;
   /** The handle the pinned callback was given: nested `withConnection` calls get the same one. */
   readonly handle: Handle;
   readonly #context: AsyncLocalStorage<PinContext<Handle>>;
@@ -129,7 +133,9 @@ export class Pin<Handle = unknown> {
     report: ErrorReporter,
     context: AsyncLocalStorage<PinContext<Handle>>,
     handle: (pin: Pin<Handle>) => Handle,
+    signal?: AbortSignal,
   ) {
+    this.root = new Scope(undefined, 0, signal);
     this.session = session;
     this.id = session.id;
     this.dialect = dialect;
@@ -157,32 +163,35 @@ export class Pin<Handle = unknown> {
     return store?.pin === this ? store.scope.live() : this.root;
   }
 
-  /** Runs one statement, in turn with the units of the scope it was issued from. */
-  query<Row>({ text, params, timeoutMillis }: Statement): Promise<QueryResult<Row>> {
+  /** Runs one statement, in turn with the units of the scope it was issued from, cut when its scope's signal aborts. */
+  query<Row>({ text, params, timeoutMillis, signal }: Statement): Promise<QueryResult<Row>> {
     const scope = this.current();
-    if (!scope.busy) return this.session.query<Row>(text, params, timeoutMillis);
-    return scope.send(() => this.#checked().query<Row>(text, params, timeoutMillis));
+    const cutBy = eitherSignal(scope.signal, signal);
+    const bound = timeoutMillis === undefined && cutBy === undefined ? undefined : { timeoutMillis, signal: cutBy };
+    if (!scope.busy) return this.session.query<Row>(text, params, bound);
+    return scope.send(() => this.#checked().query<Row>(text, params, bound));
   }
 
-  /** Runs `body` as a unit that adds no transaction level: a truncate, a pinned callback's own step. */
-  unit<T>(body: (unit: Scope) => Promise<T>): Promise<T> {
-    return this.#run(0, body);
+  /** Runs `body` as a unit that adds no transaction level: a truncate. */
+  unit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#run(0, body, signal);
   }
 
   /** Runs `body` as a unit one transaction level deeper: a transaction, or a savepoint inside one. */
-  transactionUnit<T>(body: (unit: Scope) => Promise<T>): Promise<T> {
-    return this.#run(1, body);
+  transactionUnit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#run(1, body, signal);
   }
 
   /**
    * Runs `body` alone among the units of the scope it was issued from, with its
    * own work (issued from inside `body`) running at once.
    */
-  #run<T>(levels: number, body: (unit: Scope) => Promise<T>): Promise<T> {
+  #run<T>(levels: number, body: (unit: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const parent = this.current();
     return parent.take(() => {
       this.#checked();
-      const unit = new Scope(parent, parent.depth + levels);
+      const unit = new Scope(parent, parent.depth + levels, signal);
+      checkSignal(unit.signal);
       return this.#context
         .run({ pin: this, scope: unit }, () => body(unit))
         .finally(() => {

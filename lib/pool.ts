@@ -3,13 +3,17 @@ import { parsePoolOptions, type PoolConfig, type PoolOptions } from './config.js
 import { Connection } from './connection.js';
 import { DIALECTS } from './dialects.js';
 import type { Dialect, DialectInfo, Driver, QueryResult } from './driver.js';
+import { checkSignal } from './bound.js';
 import { InvalidArgumentError, PoolClosedError } from './errors.js';
 import { describe } from './identifiers.js';
+import { readOptions, SIGNAL, type OptionsOwner } from './options.js';
 import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { SessionPool } from './session-pool.js';
 import type { ManagedSession } from './session.js';
 import { parseQuery, type QueryInput, type QueryOptions } from './statement.js';
+import { retried } from './transaction.js';
+import { prepareTransaction, PLAIN_TRANSACTION, type TransactionMode, type TransactionOptions } from './transaction-options.js';
 import {
   prepareTruncate,
   prepareTruncateAll,
@@ -34,6 +38,15 @@ export interface PoolStats {
   /** sqlpin's own read-only statements run again after a deadlock (Galera), since the pool opened. */
   readonly retriedReads: number;
 }
+
+/** Options of `withConnection`. */
+export interface WithConnectionOptions {
+  /** Cancels the statement running on the pinned session (on the server) when it aborts; later ones are refused. */
+  signal?: AbortSignal;
+}
+
+const WITH_CONNECTION_OPTIONS = { signal: SIGNAL } as const;
+const WITH_CONNECTION: OptionsOwner = { prefix: 'withConnection option', fail: (message) => new InvalidArgumentError(message) };
 
 /** Proves a pool is made by sqlpin: users call `createPool`. */
 const MADE_BY_SQLPIN = Symbol('sqlpin pool');
@@ -77,8 +90,9 @@ export class Pool {
       const statement = parseQuery(this.#info, query, params, options);
       const pinned = this.#pins.getStore();
       if (pinned?.pin.admits()) return pinned.pin.query<Row>(statement);
-      const { text, params: values, timeoutMillis } = statement;
-      return this.#borrow((session) => session.query<Row>(text, values, timeoutMillis));
+      const { text, params: values, timeoutMillis, signal } = statement;
+      if (timeoutMillis === undefined && signal === undefined) return this.#borrow((session) => session.query<Row>(text, values));
+      return this.#borrow((session) => session.query<Row>(text, values, { timeoutMillis, signal }), signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -89,22 +103,42 @@ export class Pool {
    * every `db.*` call made inside the callback, runs on it. The session goes
    * back (or is destroyed) when the callback settles, and `conn` is revoked.
    */
-  withConnection<T>(fn: (conn: Connection) => Promise<T> | T): Promise<T> {
-    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`));
-    const current = this.#pins.getStore();
-    if (current?.pin.admits()) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
-    return this.#borrowPinned((pin) => {
-      const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
-      return this.#config.pooler === undefined ? run() : pinByTransaction(pin, pin.session.driver.transactionPin!, run);
-    });
+  withConnection<T>(fn: (conn: Connection) => Promise<T> | T, options?: WithConnectionOptions): Promise<T> {
+    try {
+      if (typeof fn !== 'function') throw new InvalidArgumentError(`withConnection takes a function, not ${describe(fn)}`);
+      const { signal } = readOptions(options, WITH_CONNECTION_OPTIONS, WITH_CONNECTION);
+      checkSignal(signal);
+      const current = this.#pins.getStore();
+      if (current?.pin.admits()) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
+      return this.#pinned(fn, signal, PLAIN_TRANSACTION.mode);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** BEGIN..COMMIT on one session, ROLLBACK on throw; inside another transaction it nests as a SAVEPOINT. */
-  async transaction<T>(fn: (tx: Connection) => Promise<T> | T): Promise<T> {
+  /**
+   * BEGIN..COMMIT on one session, ROLLBACK on throw; inside another
+   * transaction it nests as a SAVEPOINT. With `retries`, the callback runs
+   * again when the server rolls the transaction back over a conflict it says
+   * to retry: it must be safe to run more than once.
+   */
+  async transaction<T>(fn: (tx: Connection) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transaction takes a function, not ${describe(fn)}`);
+    const config = prepareTransaction(options);
+    checkSignal(config.signal);
     // Behind a transaction pooler a fresh pin is already a transaction, with the same commit and rollback.
-    if (this.#config.pooler !== undefined && !this.#pins.getStore()?.pin.admits()) return this.withConnection(fn);
-    return this.withConnection((conn) => conn.transaction(fn));
+    if (this.#config.pooler !== undefined && !this.#pins.getStore()?.pin.admits()) {
+      return retried(
+        this.#info,
+        config,
+        () => undefined,
+        () => this.#pinned(fn, config.signal, config.mode),
+      );
+    }
+    return this.withConnection(
+      (conn) => conn.transaction(fn, options),
+      config.signal === undefined ? undefined : { signal: config.signal },
+    );
   }
 
   /**
@@ -130,7 +164,7 @@ export class Pool {
     // Nothing to empty is still new work: a closed pool says so, as for any other call.
     if (this.#sessions.closed) throw new PoolClosedError();
     if (prepared === undefined) return;
-    return this.#borrowPinned((fresh) => runTruncate(fresh, prepared));
+    return this.#borrowPinned((fresh) => runTruncate(fresh, prepared), prepared.signal);
   }
 
   /** Counts of sessions and waiting callers. */
@@ -143,12 +177,20 @@ export class Pool {
     return this.#sessions.close();
   }
 
+  /** A pinned callback on a session of its own; behind a transaction pooler, inside the transaction that pins it. */
+  #pinned<T>(fn: (conn: Connection) => Promise<T> | T, signal: AbortSignal | undefined, mode: TransactionMode): Promise<T> {
+    return this.#borrowPinned((pin) => {
+      const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
+      return this.#config.pooler === undefined ? run() : pinByTransaction(pin, pin.session.driver.transactionPin!, mode, run);
+    }, signal);
+  }
+
   /**
    * The one place that borrows a session: lend, run, and give back in one
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
    */
-  async #borrow<T>(work: (session: ManagedSession) => Promise<T> | T): Promise<T> {
-    const slot = await this.#sessions.lend();
+  async #borrow<T>(work: (session: ManagedSession) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    const slot = await this.#sessions.lend(signal);
     try {
       return await work(slot.session);
     } finally {
@@ -158,19 +200,25 @@ export class Pool {
     }
   }
 
-  /** Borrows a session with a pin around it: the pin ends, and its running unit finishes, before the session goes back. */
-  #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T): Promise<T> {
+  /**
+   * Borrows a session with a pin around it: the pin ends, and its running unit
+   * finishes, before the session goes back. A signal that aborted during the
+   * callback makes the call reject, whatever the callback returned.
+   */
+  #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
     return this.#borrow(async (session) => {
-      const pin = new Pin(session, this.#info, this.#config.report, this.#pins, Connection.of);
+      const pin = new Pin(session, this.#info, this.#config.report, this.#pins, Connection.of, signal);
       try {
-        return await work(pin);
+        const result = await work(pin);
+        checkSignal(signal);
+        return result;
       } finally {
         pin.live = false;
         // A unit the callback left running still owns the session: it goes back only after.
         const running = pin.root.idle();
         if (running !== undefined) await running;
       }
-    });
+    }, signal);
   }
 }
 

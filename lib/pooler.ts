@@ -1,5 +1,8 @@
 import type { TransactionPin } from './driver.js';
+import { AbortError } from './errors.js';
 import type { Pin } from './pin.js';
+import { commit } from './transaction.js';
+import type { TransactionMode } from './transaction-options.js';
 
 /**
  * Behind a transaction-pooling proxy (`pooler: 'transaction'`) a client keeps
@@ -9,8 +12,15 @@ import type { Pin } from './pin.js';
  * client of the proxy gets that server session. Nested `transaction` calls
  * become savepoints (the session reports the open transaction). The pin's id is the backend of this transaction.
  */
-export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, body: () => Promise<T> | T): Promise<T> {
-  const { rows } = await pin.session.query<{ id: number | string }>(statements.begin);
+export async function pinByTransaction<T>(
+  pin: Pin,
+  statements: TransactionPin,
+  mode: TransactionMode,
+  body: () => Promise<T> | T,
+): Promise<T> {
+  const signal = pin.root.signal;
+  const begin = [...pin.dialect.beginTransaction(mode), statements.afterBegin].join('; ');
+  const { rows } = await pin.session.query<{ id: number | string }>(begin, undefined, { signal });
   pin.id = Number(rows[0]!.id);
   let result: T;
   try {
@@ -20,7 +30,8 @@ export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, 
     throw error;
   }
   try {
-    await pin.session.query(statements.commit);
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    await commit(pin.session, statements.commit, signal);
   } catch (error) {
     // Typically a transaction the server had aborted: the callback's work is lost, and the caller hears why.
     await undo(pin, statements);
@@ -31,8 +42,9 @@ export async function pinByTransaction<T>(pin: Pin, statements: TransactionPin, 
 
 /** Rolls back and undoes session state; if even that fails, the session's state is unknown and it is destroyed. */
 async function undo(pin: Pin, statements: TransactionPin): Promise<void> {
-  // A broken session is destroyed on release, which ends its transaction on the server.
-  if (!pin.session.isReusable()) return;
+  // A broken session is destroyed on release, which ends its transaction on the server; a
+  // COMMIT that failed ended it, and the undoing it carried ran before.
+  if (!pin.session.isReusable() || !pin.session.inTransaction()) return;
   try {
     await pin.session.query(statements.rollback);
   } catch (error) {

@@ -2,7 +2,7 @@ import genericPool from 'generic-pool';
 import type { PoolConfig } from './config.js';
 import { loadDriver } from './dialects.js';
 import type { DialectInfo, Driver } from './driver.js';
-import { ConnectionError, PoolClosedError, PoolTimeoutError } from './errors.js';
+import { AbortError, ConnectionError, PoolClosedError, PoolTimeoutError } from './errors.js';
 import { Lifetimes } from './lifetime.js';
 import { giveBack, RETIRED, UNUSABLE, type Ending, type ReleaseTarget } from './release.js';
 import { ManagedSession, type SessionContext } from './session.js';
@@ -92,10 +92,14 @@ export class SessionPool implements ReleaseTarget {
     return this.#driver!;
   }
 
-  /** A session to lend: a live one within its lifetime; an open that failed while the caller waited is `ConnectionError`. */
-  lend(): Promise<Lent> {
+  /**
+   * A session to lend: a live one within its lifetime; an open that failed
+   * while the caller waited is `ConnectionError`. A caller whose signal aborts
+   * while it waits leaves with `AbortError`.
+   */
+  lend(signal?: AbortSignal): Promise<Lent> {
     const failuresBefore = this.#failures;
-    return this.#take().then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore)));
+    return this.#take(signal).then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore, signal)));
   }
 
   /** Gives a lent session back, or destroys it; see `giveBack`. Never rejects. */
@@ -138,34 +142,45 @@ export class SessionPool implements ReleaseTarget {
    * returns, leaving its queue as long as it was: only a caller that joined
    * the queue waits, and only that one gets a timer.
    */
-  #take(): Promise<Slot> {
+  #take(signal: AbortSignal | undefined): Promise<Slot> {
     if (this.#closed !== undefined) return Promise.reject(new PoolClosedError());
-    if (this.#driver === undefined) return this.#loading.then(() => this.#take());
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    if (this.#driver === undefined) return this.#loading.then(() => this.#take(signal));
     const slots = this.#slots;
     const queued = slots.pending;
     const taking = slots.acquire();
-    return slots.pending > queued ? this.#wait(taking) : taking;
+    return slots.pending > queued ? this.#wait(taking, signal) : taking;
   }
 
   /**
    * Waits at most `acquireTimeoutMillis` for the slot: then `PoolTimeoutError`,
-   * with the last failure to open a session as its cause. The request stays in
-   * generic-pool's queue; the slot it gets later goes straight back, as it
-   * came, for the next caller (a failed open included, judged by its number).
+   * with the last failure to open a session as its cause (or `AbortError`
+   * when the caller's signal aborts first). The request stays in generic-pool's
+   * queue; the slot it gets later goes straight back, as it came, for the next
+   * caller (a failed open included, judged by its number).
    */
-  #wait(taking: Promise<Slot>): Promise<Slot> {
+  #wait(taking: Promise<Slot>, signal: AbortSignal | undefined): Promise<Slot> {
     const timeoutMillis = this.config.acquireTimeoutMillis;
     return new Promise((resolve, reject) => {
       let gone = false;
-      const timer = setTimeout(() => {
+      const leave = (error: Error) => {
+        if (gone) return;
         gone = true;
         this.#abandoned += 1;
-        reject(this.#closed === undefined ? new PoolTimeoutError(timeoutMillis, this.#lastFailure) : new PoolClosedError());
-      }, timeoutMillis);
+        stop();
+        reject(this.#closed === undefined ? error : new PoolClosedError());
+      };
+      const onAbort = () => leave(new AbortError(signal!.reason));
+      const timer = setTimeout(() => leave(new PoolTimeoutError(timeoutMillis, this.#lastFailure)), timeoutMillis);
+      const stop = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       taking.then(
         (slot) => {
           if (!gone) {
-            clearTimeout(timer);
+            stop();
             resolve(slot);
             return;
           }
@@ -174,8 +189,8 @@ export class SessionPool implements ReleaseTarget {
         },
         () => {
           // generic-pool rejects a queued request only when it drains: the pool was closed.
-          clearTimeout(timer);
-          reject(new PoolClosedError());
+          stop();
+          if (!gone) reject(new PoolClosedError());
         },
       );
     });
@@ -187,13 +202,13 @@ export class SessionPool implements ReleaseTarget {
   }
 
   /** Drops slots that cannot be lent and takes the next, until one can; see `FailedOpen`. */
-  async #replace(slot: Slot, failuresBefore: number): Promise<Lent> {
+  async #replace(slot: Slot, failuresBefore: number, signal: AbortSignal | undefined): Promise<Lent> {
     for (;;) {
       await this.destroy(slot, slot.session?.isReusable() ? RETIRED : UNUSABLE);
       if (slot.session === undefined && slot.failureNumber > failuresBefore) {
         throw new ConnectionError(`could not open a ${this.#context.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
       }
-      slot = await this.#take();
+      slot = await this.#take(signal);
       if (this.#lendable(slot)) return slot;
     }
   }

@@ -1,7 +1,7 @@
+import { bounded, checkSignal, eitherSignal, type Bound, type Fate, type Limits, type Overdue } from './bound.js';
 import type { AsideQuery, Dialect, Driver, DriverConnection, ErrorReporter, QueryResult, Session, TransactionStatus } from './driver.js';
-import type { QueryTimeoutError } from './errors.js';
+import { AbortError, ConnectionLostError, type QueryTimeoutError } from './errors.js';
 import { retryReads } from './retry.js';
-import { bounded, type Overdue } from './timeout.js';
 import { queryChannel, traceQuery } from './tracing.js';
 
 /** What every session of one pool shares. */
@@ -32,18 +32,20 @@ export interface TransactionState {
 interface Pending {
   readonly text: string;
   readonly params: readonly unknown[] | undefined;
-  readonly timeoutMillis: number;
+  readonly bound: Bound;
   resolve(result: QueryResult<unknown>): void;
   reject(error: unknown): void;
 }
 
 /**
  * One server session's life, written once for every dialect around a driver
- * connection's verbs: one statement on the wire at a time, timeouts and their
- * cancel, the transaction state the replies report, tracing, and whether the
- * session may be reused. A statement that timed out holds the session until
- * it has ended and its cancel was taken (see `bounded`): nothing else is sent
- * on it before, so no cancel ever lands on another statement.
+ * connection's verbs: one statement on the wire at a time, timeouts, aborts and
+ * their cancel, the transaction state the replies report, tracing, and whether
+ * the session may be reused. A statement that was cut (timed out or aborted)
+ * holds the session until it has ended and its cancel was taken (see
+ * `bounded`): nothing else is sent on it before, so no cancel ever lands on
+ * another statement. A fault of the link reaches the caller as
+ * `ConnectionLostError`, the driver's error as its cause.
  */
 export class ManagedSession<C extends DriverConnection = DriverConnection> implements Session<C> {
   readonly id: number;
@@ -60,10 +62,12 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   #lastError: unknown;
   /** The first error since the last success: what aborted a failed transaction. */
   #failure: unknown;
-  /** A statement timed out inside the open transaction: it must not commit. */
-  #abortedBy: QueryTimeoutError | undefined;
+  /** A statement was cut inside the open transaction: it must not commit. */
+  #abortedBy: QueryTimeoutError | AbortError | undefined;
   /** The error after which the server was found to have ended the transaction itself. */
   #endedBy: unknown;
+  /** What became of each statement cut, by the error its caller got. */
+  readonly #fates = new WeakMap<object, Promise<Fate>>();
   readonly #overdue: Overdue;
   #abandoned = false;
   #lostReported = false;
@@ -93,9 +97,32 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     return this.#context.driver;
   }
 
-  query<Row>(text: string, params?: readonly unknown[], timeoutMillis = this.#context.queryTimeoutMillis): Promise<QueryResult<Row>> {
-    if (!queryChannel.hasSubscribers) return this.#enqueue<Row>(text, params, timeoutMillis);
-    return traceQuery(this.#context.dialect, text, this.id, () => this.#enqueue<Row>(text, params, timeoutMillis));
+  query<Row>(text: string, params?: readonly unknown[], bound?: Limits): Promise<QueryResult<Row>> {
+    const timeoutMillis = bound?.timeoutMillis ?? this.#context.queryTimeoutMillis;
+    const signal = bound?.finish === true ? undefined : bound?.signal;
+    if (!queryChannel.hasSubscribers) return this.#enqueue<Row>(text, params, timeoutMillis, signal);
+    return traceQuery(this.#context.dialect, text, this.id, () => this.#enqueue<Row>(text, params, timeoutMillis, signal));
+  }
+
+  /** This session with `signal` applied to every statement sent through it (the session itself when there is none). */
+  within(signal: AbortSignal | undefined): Session<C> {
+    if (signal === undefined) return this;
+    return {
+      id: this.id,
+      connection: this.connection,
+      query: (text, params, bound) =>
+        this.query(text, params, bound?.finish === true ? bound : { ...bound, signal: eitherSignal(signal, bound?.signal) }),
+      inTransaction: () => this.inTransaction(),
+      isReusable: () => this.isReusable(),
+      condemn: () => this.condemn(),
+      aside: (work) => this.aside(work),
+      retryReads: (reads) => this.retryReads(reads),
+    };
+  }
+
+  /** What became of a statement that was cut, by the error its caller got; undefined for any other error. */
+  fateOf(error: unknown): Promise<Fate> | undefined {
+    return error !== null && typeof error === 'object' ? this.#fates.get(error) : undefined;
   }
 
   inTransaction(): boolean {
@@ -107,7 +134,7 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
    * the last reply carried no status (MySQL's error packets carry none).
    */
   async transactionState(): Promise<TransactionState> {
-    // A statement still settling (one that timed out) will change what the replies say.
+    // A statement still settling (one that was cut) will change what the replies say.
     const busy = this.whenIdle();
     if (busy !== undefined) await busy;
     if (this.#stale && this.#reusable) {
@@ -121,7 +148,7 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     return { status: 'open' };
   }
 
-  /** Resolves once no statement runs or waits, a timed-out one's cancel included; undefined when none does, the common case. */
+  /** Resolves once no statement runs or waits, a cut one's cancel included; undefined when none does, the common case. */
   whenIdle(): Promise<void> | undefined {
     if (!this.#busy) return undefined;
     return new Promise((resolve) => {
@@ -183,38 +210,57 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
    * The common call (the session idle, no bound) sends at once and allocates
    * nothing of its own: the reply handlers are bound once per session.
    */
-  #enqueue<Row>(text: string, params: readonly unknown[] | undefined, timeoutMillis: number): Promise<QueryResult<Row>> {
-    if (!this.#busy && timeoutMillis === 0) {
+  #enqueue<Row>(
+    text: string,
+    params: readonly unknown[] | undefined,
+    timeoutMillis: number,
+    signal: AbortSignal | undefined,
+  ): Promise<QueryResult<Row>> {
+    if (!this.#busy && timeoutMillis === 0 && signal === undefined) {
       this.#busy = true;
       return this.connection.send(text, params).then(this.#replied, this.#failed) as Promise<QueryResult<Row>>;
     }
     return new Promise((resolve, reject) => {
-      const call: Pending = { text, params, timeoutMillis, resolve: resolve as Pending['resolve'], reject };
-      if (this.#busy) this.#waiting.push(call);
-      else this.#send(call);
+      checkSignal(signal);
+      const call: Pending = { text, params, bound: { timeoutMillis, signal }, resolve: resolve as Pending['resolve'], reject };
+      if (!this.#busy) this.#send(call);
+      else {
+        this.#waiting.push(call);
+        signal?.addEventListener('abort', () => this.#withdraw(call), { once: true });
+      }
     });
+  }
+
+  /** A waiting statement whose signal aborted leaves the queue unsent. */
+  #withdraw(call: Pending): void {
+    const at = this.#waiting.indexOf(call);
+    if (at < 0) return;
+    this.#waiting.splice(at, 1);
+    call.reject(new AbortError(call.bound.signal!.reason));
   }
 
   /** Sends a statement that waited, or one with a bound. */
   #send(call: Pending): void {
     this.#busy = true;
     const sent = this.connection.send(call.text, call.params);
-    if (call.timeoutMillis === 0) {
+    const { timeoutMillis, signal } = call.bound;
+    if (timeoutMillis === 0 && signal === undefined) {
       sent.then(this.#replied, this.#failed).then(call.resolve, call.reject);
       return;
     }
-    bounded(sent, call.timeoutMillis, this.#overdue, {
+    bounded(sent, call.bound, this.#overdue, {
       ended: (result) => call.resolve(this.#replied(result)),
       failed: (error) => {
-        this.#noteFailure(error);
+        const failure = this.#noteFailure(error);
         this.#next();
-        call.reject(error);
+        call.reject(failure);
       },
-      timedOut: (error, settled) => {
+      cut: (error, fate) => {
         if (this.inTransaction()) this.#abortedBy ??= error;
+        this.#fates.set(error, fate);
         call.reject(error);
         // The session stays busy, its statement's outcome still noted, until the statement has settled.
-        void settled.then(() => this.#next());
+        void fate.then(() => this.#next());
       },
       late: { ended: this.#noteSuccess, failed: this.#noteFailure },
     });
@@ -232,9 +278,9 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   };
 
   readonly #failed = (error: unknown): never => {
-    this.#noteFailure(error);
+    const failure = this.#noteFailure(error);
     this.#next();
-    throw error;
+    throw failure;
   };
 
   readonly #noteSuccess = (): void => {
@@ -243,12 +289,24 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     if (this.#known !== 'idle') this.#endedBy = undefined;
   };
 
-  readonly #noteFailure = (error: unknown): void => {
-    if (this.connection.isFatal(error)) this.#reusable = false;
+  /** Notes a failed statement; returns what its caller hears: the server's error, or `ConnectionLostError` for a fault of the link. */
+  readonly #noteFailure = (error: unknown): unknown => {
+    const lost = this.connection.isFatal(error);
+    if (lost) this.#reusable = false;
     this.#lastError = error;
     this.#failure ??= error;
     this.#noteStatus();
+    return lost ? new ConnectionLostError(error) : error;
   };
+
+  #noteStatus(): void {
+    const status = this.connection.status();
+    this.#stale = status === undefined;
+    if (status === undefined) return;
+    this.#known = status;
+    // Out of any transaction, nothing is left to refuse a commit of.
+    if (status === 'idle') this.#abortedBy = undefined;
+  }
 
   #next(): void {
     const next = this.#waiting.shift();
@@ -260,15 +318,6 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     const idle = this.#idle;
     this.#idle = undefined;
     idle?.();
-  }
-
-  #noteStatus(): void {
-    const status = this.connection.status();
-    this.#stale = status === undefined;
-    if (status === undefined) return;
-    this.#known = status;
-    // Out of any transaction, nothing is left to refuse a commit of.
-    if (status === 'idle') this.#abortedBy = undefined;
   }
 
   /** Gives the session up for a reason that must be seen; once. */

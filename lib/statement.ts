@@ -1,7 +1,8 @@
 import type { DialectInfo } from './driver.js';
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
-import { MILLIS, readOptions, type OptionsOwner } from './options.js';
+import { checkSignal } from './bound.js';
+import { MILLIS, readOptions, SIGNAL, type OptionsOwner } from './options.js';
 import { SqlQuery, compileSql } from './sql.js';
 
 /** A query as `query()` accepts it: driver-native text with parameters, or a portable `sql` query. */
@@ -11,6 +12,8 @@ export type QueryInput = string | SqlQuery;
 export interface QueryOptions {
   /** Bound of this statement, overriding the pool's `queryTimeoutMillis`; 0 for none. */
   timeoutMillis?: number;
+  /** Cancels the statement (on the server, as for a timeout) when it aborts; already aborted, nothing is sent. */
+  signal?: AbortSignal;
 }
 
 /** One statement, ready for a session. */
@@ -18,10 +21,11 @@ export interface Statement {
   readonly text: string;
   readonly params?: readonly unknown[];
   /** Undefined: the pool's `queryTimeoutMillis`. */
-  readonly timeoutMillis?: number;
+  readonly timeoutMillis?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
-const QUERY_OPTIONS = { timeoutMillis: MILLIS } as const;
+const QUERY_OPTIONS = { timeoutMillis: MILLIS, signal: SIGNAL } as const;
 const QUERY_OPTION: OptionsOwner = { prefix: 'query option', fail: (message) => new InvalidArgumentError(message) };
 
 /**
@@ -35,9 +39,10 @@ export function parseQuery(dialect: DialectInfo, query: unknown, params: unknown
       return params === undefined ? { text: query } : { text: query, params };
     if (params !== null && typeof params === 'object' && !Array.isArray(params)) return parseQuery(dialect, query, undefined, params);
   }
-  const { timeoutMillis } = readOptions(options, QUERY_OPTIONS, QUERY_OPTION);
+  const { timeoutMillis, signal } = readOptions(options, QUERY_OPTIONS, QUERY_OPTION);
   const statement = compile(dialect, query, params);
-  return timeoutMillis === undefined ? statement : { ...statement, timeoutMillis };
+  checkSignal(signal);
+  return timeoutMillis === undefined && signal === undefined ? statement : { ...statement, timeoutMillis, signal };
 }
 
 function compile(dialect: DialectInfo, query: unknown, params: unknown): Statement {

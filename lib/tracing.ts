@@ -22,10 +22,23 @@ export interface PoolEvent {
   readonly reason?: string;
 }
 
+/** What `sqlpin:transaction` publishes: a transaction that will run again after a conflict the server said to retry. */
+export interface TransactionEvent {
+  readonly event: 'retry';
+  readonly dialect: Dialect;
+  readonly sessionId: number;
+  /** The attempt that failed (1 for the first); the next one is `attempt + 1`. */
+  readonly attempt: number;
+  /** The server's error that ended the attempt (SQLSTATE 40001 / 40P01, errno 1213). */
+  readonly error: unknown;
+}
+
 /** A `TracingChannel` named `sqlpin:query`: start, end, asyncStart, asyncEnd and error, as Node defines them. */
 export const queryChannel = tracingChannel<unknown, QueryTrace>('sqlpin:query');
 /** The `sqlpin:pool` channel of session lifecycle events. */
 export const poolChannel = channel('sqlpin:pool');
+/** The `sqlpin:transaction` channel: retries. Aborts show as errors (`ERR_ABORTED`) of the statements on `sqlpin:query`. */
+export const transactionChannel = channel('sqlpin:transaction');
 
 /**
  * Runs one statement under the query channel. Callers check
@@ -43,4 +56,9 @@ export function traceQuery<Row>(
 /** Publishes a lifecycle event, built only when someone listens. */
 export function publishPoolEvent(event: () => PoolEvent): void {
   if (poolChannel.hasSubscribers) poolChannel.publish(event());
+}
+
+/** Publishes a transaction event, built only when someone listens. */
+export function publishTransactionEvent(event: () => TransactionEvent): void {
+  if (transactionChannel.hasSubscribers) transactionChannel.publish(event());
 }

@@ -6,11 +6,12 @@ import {
   type TruncateStrategy,
   type TruncateTarget,
 } from './driver.js';
-import { InvalidArgumentError, TruncateInTransactionError } from './errors.js';
+import { ConnectionLostError, InvalidArgumentError, TruncateInTransactionError } from './errors.js';
 import { describe, parseTableRef, parseTableRefs, type TableName, type TableRef } from './identifiers.js';
-import { BOOLEAN, MILLIS, readOptions, type OptionsOwner } from './options.js';
+import { BOOLEAN, MILLIS, readOptions, SIGNAL, type OptionsOwner } from './options.js';
 import type { Pin } from './pin.js';
-import { rollBack, transact } from './transaction.js';
+import { outcomeOf, rollBack, transact, withOutcome } from './transaction.js';
+import { PLAIN_TRANSACTION } from './transaction-options.js';
 
 export type { TruncateStrategy } from './driver.js';
 
@@ -28,6 +29,8 @@ export interface TruncateOptions {
   lockTimeoutMillis?: number;
   /** How each table is emptied; changes the speed, never the result. Default 'truncate'. */
   strategy?: TruncateStrategy;
+  /** Cancels the call when it aborts, with nothing emptied; already aborted, nothing is sent. */
+  signal?: AbortSignal;
 }
 
 /** Options of `truncateAll`. */
@@ -53,6 +56,7 @@ export interface TruncateRequest {
 export interface PreparedTruncate {
   readonly target: TruncateTarget;
   readonly options: TruncateConfig;
+  readonly signal: AbortSignal | undefined;
 }
 
 const STRATEGIES: readonly TruncateStrategy[] = ['truncate', 'delete', 'auto'];
@@ -62,6 +66,7 @@ const TRUNCATE_OPTIONS = {
   restartIdentity: BOOLEAN,
   lockTimeoutMillis: MILLIS,
   strategy: { kind: 'choice', choices: STRATEGIES },
+  signal: SIGNAL,
 } as const;
 
 const TRUNCATE_ALL_OPTIONS = { ...TRUNCATE_OPTIONS, schema: { kind: 'any' }, except: { kind: 'any' } } as const;
@@ -73,8 +78,24 @@ const TRUNCATE_ALL_OPTIONS = { ...TRUNCATE_OPTIONS, schema: { kind: 'any' }, exc
  */
 const TRUNCATE_ALL_STRATEGY: TruncateStrategy = 'auto';
 
-/** The transaction the core opens and closes around a truncate of its own; see `TruncateFrame`. */
-const OWN_TRANSACTION: TruncateFrame = { opening: 'BEGIN;\n', closing: ';\nCOMMIT' };
+/**
+ * The transaction the core opens and closes around a truncate of its own (see
+ * `TruncateFrame`). It notes whether the dialect took the closing COMMIT, so
+ * that the core knows, after a fault, whether a COMMIT was sent.
+ */
+class OwnTransaction implements TruncateFrame {
+  readonly opening = 'BEGIN;\n';
+  #closingTaken = false;
+
+  get closing(): string {
+    this.#closingTaken = true;
+    return ';\nCOMMIT';
+  }
+
+  get closingTaken(): boolean {
+    return this.#closingTaken;
+  }
+}
 
 function owner(method: string): OptionsOwner {
   return { prefix: `${method} option`, fail: (message) => new InvalidArgumentError(message) };
@@ -85,9 +106,10 @@ function owner(method: string): OptionsOwner {
  * Returns undefined for an empty list: there is nothing to do.
  */
 export function prepareTruncate(dialect: DialectInfo, tables: unknown, options: unknown): PreparedTruncate | undefined {
-  const config = truncateConfig(readOptions(options, TRUNCATE_OPTIONS, owner('truncate')), 'truncate');
+  const given = readOptions(options, TRUNCATE_OPTIONS, owner('truncate'));
   const names = parseTableRefs(tables as TableRef | readonly TableRef[], dialect.identifierRules);
-  return names.length === 0 ? undefined : { target: { kind: 'tables', tables: names }, options: config };
+  const signal = given.signal;
+  return names.length === 0 ? undefined : { target: { kind: 'tables', tables: names }, options: truncateConfig(given, 'truncate'), signal };
 }
 
 /** Validates `truncateAll`'s options before a session is borrowed or SQL is sent. */
@@ -109,7 +131,7 @@ export function prepareTruncateAll(dialect: DialectInfo, options: unknown): Prep
     );
   }
   const target: TruncateTarget = schema === undefined ? { kind: 'all', except } : { kind: 'all', schema, except };
-  return { target, options: truncateConfig(given, TRUNCATE_ALL_STRATEGY) };
+  return { target, options: truncateConfig(given, TRUNCATE_ALL_STRATEGY), signal: given.signal };
 }
 
 function truncateConfig(
@@ -134,38 +156,60 @@ function truncateConfig(
  * runs while it holds session state changed (FK checks off). Where TRUNCATE
  * commits implicitly it is refused inside any transaction; elsewhere it runs
  * in a transaction of its own, or a savepoint of the caller's, so a failure
- * changes nothing.
+ * changes nothing. Its statements are cut when the signal aborts.
  */
-export function runTruncate<H>(pin: Pin<H>, { target, options }: PreparedTruncate): Promise<void> {
+export function runTruncate<H>(pin: Pin<H>, { target, options, signal }: PreparedTruncate): Promise<void> {
   const { dialect, session } = pin;
-  const empty = (frame: TruncateFrame) => session.driver.truncate(session, target, options, frame);
   return pin.unit(async (unit) => {
+    const empty = (frame: TruncateFrame) => session.driver.truncate(session.within(unit.signal), target, options, frame);
     const inTransaction = unit.depth > 0 || session.inTransaction();
     if (dialect.truncateCommitsImplicitly) {
       if (inTransaction) throw new TruncateInTransactionError();
-      return empty(NO_FRAME);
+      return settledFirst(pin, () => empty(NO_FRAME));
     }
-    if (inTransaction) return transact(pin, unit.depth, () => empty(NO_FRAME));
-    return inOwnTransaction(pin, () => empty(OWN_TRANSACTION));
-  });
+    if (inTransaction) return transact(pin, unit.depth, () => settledFirst(pin, () => empty(NO_FRAME)), PLAIN_TRANSACTION);
+    return inOwnTransaction(pin, empty);
+  }, signal);
+}
+
+/**
+ * Runs a truncate whose statements may be cut; the caller hears of a cut only
+ * once the cut statement has ended, or its session was given up: a rejection
+ * never comes while a statement that empties tables may still run.
+ */
+async function settledFirst<H>(pin: Pin<H>, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const fate = pin.session.fateOf(error);
+    if (fate !== undefined) await fate;
+    const running = pin.session.whenIdle();
+    if (running !== undefined) await running;
+    throw error;
+  }
 }
 
 /**
  * The truncate's own transaction, begun and committed inside the dialect's
- * first and last messages (`OWN_TRANSACTION`). Whatever the replies say is
+ * first and last messages (`OwnTransaction`). Whatever the replies say is
  * still open is closed here: committed after a truncate that ended early,
- * rolled back after one that failed.
+ * rolled back after one that failed. After a fault, a truncate whose COMMIT
+ * took effect all the same resolves (it did what was asked); one that cannot
+ * be known rejects with `outcome: 'unknown'`; any other has emptied nothing.
  */
-async function inOwnTransaction<H>(pin: Pin<H>, body: () => Promise<void>): Promise<void> {
+async function inOwnTransaction<H>(pin: Pin<H>, empty: (frame: TruncateFrame) => Promise<void>): Promise<void> {
   const { session } = pin;
+  const frame = new OwnTransaction();
   try {
-    await body();
+    await empty(frame);
   } catch (error) {
-    // A statement that timed out may still run: what it leaves open is known once it has ended.
-    const settling = session.whenIdle();
-    if (settling !== undefined) await settling;
+    if (error instanceof ConnectionLostError) throw frame.closingTaken ? withOutcome(error, 'unknown') : error;
+    // A statement that was cut may still run: what it leaves is known once it has ended.
+    const fate = session.fateOf(error);
+    const end = fate === undefined ? undefined : await fate;
+    if (end === 'ended' && !session.inTransaction()) return;
     if (session.inTransaction()) await rollBack(pin, undefined);
-    throw error;
+    throw end === undefined || end === 'ended' || !frame.closingTaken ? error : withOutcome(error, outcomeOf(end));
   }
   if (session.inTransaction()) await session.query('COMMIT');
 }

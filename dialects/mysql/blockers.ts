@@ -53,7 +53,7 @@ export async function findBlockers(query: AsideQuery, sessionId: number, tables:
 export async function lockTables(session: Session, tables: readonly LockedTable[], lockTimeoutMillis: number): Promise<void> {
   const list = tables.map((table) => `${quoteMysql(table.schema)}.${quoteMysql(table.name)} WRITE`).join(', ');
   try {
-    await session.query(`LOCK TABLES ${list}`, undefined, lockTimeoutMillis);
+    await session.query(`LOCK TABLES ${list}`, undefined, { timeoutMillis: lockTimeoutMillis });
   } catch (error) {
     const expired = error instanceof QueryTimeoutError || (error as { errno?: unknown }).errno === ER_LOCK_WAIT_TIMEOUT;
     if (!expired) throw error;

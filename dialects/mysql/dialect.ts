@@ -14,6 +14,12 @@ export const mysqlDialect: DialectInfo = {
   truncateCommitsImplicitly: true,
   placeholder: () => '?',
   quote: quoteMysql,
+  beginTransaction({ isolation, readOnly }) {
+    // The isolation level is set for the next transaction only; START TRANSACTION takes the access mode.
+    const level = isolation === undefined ? [] : [`SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}`];
+    if (readOnly === undefined) return [...level, 'BEGIN'];
+    return [...level, readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE'];
+  },
   driverUrl(url) {
     // mysql2 parses only mysql: URLs; the other parts of the URL go through unchanged.
     url.protocol = 'mysql:';

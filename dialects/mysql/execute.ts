@@ -48,13 +48,16 @@ async function takeTurn(session: Session, lock: string): Promise<void> {
   }
 }
 
+/** Restoring the session is not cut by the call's signal: it must run once the call has changed anything. */
+const FINISH = { finish: true } as const;
+
 /** Puts FOREIGN_KEY_CHECKS back and frees the truncate locks; a session where that fails is condemned. */
 async function restore(session: Session, envelope: Envelope, lockWait: number | undefined): Promise<void> {
   try {
-    if (lockWait !== undefined) await session.query('UNLOCK TABLES');
-    await session.query(restoreSettings(envelope, lockWait));
+    if (lockWait !== undefined) await session.query('UNLOCK TABLES', undefined, FINISH);
+    await session.query(restoreSettings(envelope, lockWait), undefined, FINISH);
     const release = releaseLocks(envelope);
-    if (release !== undefined) await session.query(release);
+    if (release !== undefined) await session.query(release, undefined, FINISH);
   } catch (error) {
     session.condemn();
     throw error;

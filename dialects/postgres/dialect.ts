@@ -4,6 +4,12 @@ import { quotePostgres } from './names.js';
 /** SQLSTATEs of a transaction the server rolled back over a conflict with other sessions. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/** ` READ ONLY` / ` READ WRITE`, or nothing for the session's default. */
+function accessMode(readOnly: boolean | undefined): string {
+  if (readOnly === undefined) return '';
+  return readOnly ? ' READ ONLY' : ' READ WRITE';
+}
+
 /** PostgreSQL, on pg. Nothing here loads the driver. */
 export const postgresDialect: DialectInfo = {
   name: 'postgres',
@@ -14,6 +20,9 @@ export const postgresDialect: DialectInfo = {
   truncateCommitsImplicitly: false,
   placeholder: (index) => `$${index}`,
   quote: quotePostgres,
+  beginTransaction: ({ isolation, readOnly }) => [
+    ['BEGIN', isolation === undefined ? '' : ` ISOLATION LEVEL ${isolation.toUpperCase()}`, accessMode(readOnly)].join(''),
+  ],
   driverUrl: (url) => url.toString(),
   isRetryable: (error) => RETRYABLE.has((error as { code?: unknown } | null)?.code as string),
   loadDriver: async () => (await import('./driver.js')).createPostgresDriver,

@@ -16,7 +16,7 @@ const UNDO_SESSION_STATE =
  * error aborted it; session-level advisory locks survive a ROLLBACK otherwise.
  */
 export const PIN_BY_TRANSACTION: TransactionPin = {
-  begin: 'BEGIN; SAVEPOINT sqlpin_pin; SELECT pg_backend_pid() AS id',
+  afterBegin: 'SAVEPOINT sqlpin_pin; SELECT pg_backend_pid() AS id',
   commit: `${UNDO_SESSION_STATE}; COMMIT`,
   rollback: `ROLLBACK TO SAVEPOINT sqlpin_pin; ${UNDO_SESSION_STATE}; ROLLBACK`,
 };

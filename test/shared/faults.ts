@@ -4,11 +4,14 @@ import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { captureWarnings, sleep, warm } from '../helpers/pools.js';
 
-/** Error codes (driver or sqlpin) that say plainly that the link to the server is gone or could not be made. */
+/** The driver's error codes that say plainly that the link to the server is gone. */
 const LINK_CODES: Readonly<Record<Dialect, readonly string[]>> = {
-  mysql: ['ERR_CONNECT', 'ERR_POOL_TIMEOUT', 'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED'],
-  postgres: ['ERR_CONNECT', 'ERR_POOL_TIMEOUT', 'ECONNRESET', 'EPIPE', '57P01'],
+  mysql: ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED'],
+  postgres: ['ECONNRESET', 'EPIPE', '57P01'],
 };
+
+/** sqlpin's codes for a session that could not be had, or was lost; a lost one carries the driver's link error as its cause. */
+const SQLPIN_LINK_CODES = ['ERR_CONNECT', 'ERR_POOL_TIMEOUT', 'ERR_CONNECTION_LOST'];
 
 /** Lost links that the drivers report by message only. */
 const LINK_MESSAGES: Readonly<Record<Dialect, RegExp>> = {
@@ -18,10 +21,17 @@ const LINK_MESSAGES: Readonly<Record<Dialect, RegExp>> = {
 
 /** How an operation ended: 'ok', or the code (or message, for pg's code-less errors) of its rejection. */
 function outcomeOf(dialect: Dialect, error: unknown): { label: string; clear: boolean } {
-  if (!(error instanceof Error)) return { label: `non-error ${String(error)}`, clear: false };
+  if (!(error instanceof SqlpinError)) return { label: `untyped ${String(error)}`, clear: false };
+  if (error.code !== 'ERR_CONNECTION_LOST') return { label: error.code, clear: SQLPIN_LINK_CODES.includes(error.code) };
+  return { label: error.code, clear: isLinkError(dialect, error.cause) };
+}
+
+/** The driver's own error for a lost link, as `onError` hears of an idle session killed, and as a lost session's cause. */
+function isLinkError(dialect: Dialect, error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return { label: code, clear: LINK_CODES[dialect].includes(code) && error.message.length > 0 };
-  return { label: error.message, clear: LINK_MESSAGES[dialect].test(error.message) };
+  if (typeof code === 'string') return LINK_CODES[dialect].includes(code) && error.message.length > 0;
+  return LINK_MESSAGES[dialect].test(error.message);
 }
 
 function tally(labels: readonly string[]): Record<string, number> {
@@ -191,10 +201,9 @@ export function faultSuite(dialect: Dialect): void {
         rows >= committed && rows <= committed + insertsInDoubt,
         `rows ${rows} lie between ${committed} confirmed and ${committed + insertsInDoubt} attempted`,
       );
-      const reportedLabels = reported.map((error) => outcomeOf(dialect, error));
       t.ok(
-        reportedLabels.every(({ clear }) => clear),
-        `faults reported to onError are link failures: ${JSON.stringify(tally(reportedLabels.map(({ label }) => label)))}`,
+        reported.every((error) => isLinkError(dialect, error)),
+        `faults reported to onError are link failures: ${JSON.stringify(tally(reported.map((error) => String((error as { code?: unknown }).code ?? (error as Error).message))))}`,
       );
       t.comment(
         `cut under load: ${total} operations, ${cutsAt.length} cuts of ${downMillis} ms survived, ${proxy.accepted} connections through the proxy, ` +
@@ -310,7 +319,7 @@ export function faultSuite(dialect: Dialect): void {
       const codes = reported.map((error) => String((error as { code?: unknown }).code));
       t.equal(reported.length, 4 * rounds, `onError received one error per killed session (${reported.length})`);
       t.ok(
-        reported.every((error) => outcomeOf(dialect, error).clear),
+        reported.every((error) => isLinkError(dialect, error)),
         `each is the driver's link error: ${JSON.stringify(tally(codes))}`,
       );
       t.comment(`killed idle sessions: ${killed.size} killed over ${rounds} rounds, ${12 * rounds} borrowers all on live sessions`);
@@ -346,7 +355,7 @@ export function faultSuite(dialect: Dialect): void {
       }
       t.same([db.stats().borrowed, db.stats().pending], [0, 0], 'nothing borrowed, nobody waiting');
       t.ok(
-        reported.every((error) => outcomeOf(dialect, error).clear),
+        reported.every((error) => isLinkError(dialect, error)),
         `the ${reported.length} faults reported are link errors`,
       );
       t.comment(
@@ -365,7 +374,7 @@ export function faultSuite(dialect: Dialect): void {
       await sleep(100);
       t.equal(warnings.length, 2, 'one warning for each killed session');
       t.ok(
-        warnings.every((warning) => outcomeOf(dialect, warning).clear),
+        warnings.every((warning) => isLinkError(dialect, warning)),
         'each warning carries the driver error',
       );
       const id = Number((await db.query(q.sessionId)).rows[0]!.id);

@@ -23,6 +23,8 @@ const samples: Record<string, () => sqlpin.SqlpinError> = {
   TransactionAbortedError: () => new sqlpin.TransactionAbortedError(new Error('first failure')),
   QueryTimeoutError: () => new sqlpin.QueryTimeoutError(300),
   LockTimeoutError: () => new sqlpin.LockTimeoutError(200, [], new Error('55P03')),
+  ConnectionLostError: () => new sqlpin.ConnectionLostError(new Error('Connection terminated unexpectedly')),
+  AbortError: () => new sqlpin.AbortError(new Error('stop')),
 };
 
 /** The codes the contract names; classes added since have codes of their own, in the same form. */

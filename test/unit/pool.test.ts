@@ -46,7 +46,9 @@ t.test('acquire, release and destroy decisions', async (t) => {
     t.teardown(() => db.close());
     const broken = Object.assign(new Error('connection reset'), { fatal: true });
     adapter.respond = (text) => (text === 'SELECT broken' ? Promise.reject(broken) : undefined);
-    await t.rejects(db.query('SELECT broken'), broken, "the driver's error reaches the caller unchanged");
+    const error = (await db.query('SELECT broken').catch((e: unknown) => e)) as SqlpinError;
+    t.equal(error.code, 'ERR_CONNECTION_LOST', 'a typed error');
+    t.equal(error.cause, broken, "the driver's error is its cause");
     t.ok(adapter.sessions[0]!.destroyed, 'destroyed, not closed politely');
     await db.query('SELECT 1');
     t.same(adapter.log, ['1: SELECT broken', '2: SELECT 1']);

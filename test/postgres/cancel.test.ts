@@ -1,0 +1,3 @@
+import { cancelSuite } from '../shared/cancel.js';
+
+cancelSuite('postgres');

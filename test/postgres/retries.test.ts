@@ -1,0 +1,3 @@
+import { retriesSuite } from '../shared/retries.js';
+
+retriesSuite('postgres');
