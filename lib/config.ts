@@ -44,6 +44,11 @@ export interface PoolOptions {
   queryTimeoutMillis?: number;
   /** Receives faults that sqlpin handled by dropping a session (a killed idle session, a failed reset). */
   onError?: (error: unknown) => void;
+  /**
+   * Idle sessions do not keep the Node process alive, as pg's `allowExitOnIdle`:
+   * a script that never calls `close()` exits once its work is done. Default false.
+   */
+  allowExitOnIdle?: boolean;
 }
 
 /** Options after validation, with defaults applied. */
@@ -62,6 +67,7 @@ export interface PoolConfig {
   readonly maxUses: number;
   readonly pooler?: Pooler;
   readonly queryTimeoutMillis: number;
+  readonly allowExitOnIdle: boolean;
   /** `onError`, or a process warning: a handled fault is still shown, never swallowed. */
   readonly report: ErrorReporter;
 }
@@ -81,6 +87,7 @@ const RULES = {
   maxUses: { kind: 'whole', least: 0 },
   pooler: { kind: 'choice', choices: ['transaction'] },
   queryTimeoutMillis: { kind: 'whole', least: 0, most: LONGEST_TIMER_MILLIS },
+  allowExitOnIdle: BOOLEAN,
 } as const;
 
 const POOL_OPTIONS: OptionsOwner = { prefix: '', fail: (message) => new ConfigError(message) };
@@ -115,6 +122,7 @@ export function parsePoolOptions(options: unknown): PoolConfig {
     maxLifetimeMillis: given.maxLifetimeMillis ?? 0,
     maxUses: given.maxUses ?? 0,
     queryTimeoutMillis: given.queryTimeoutMillis ?? 0,
+    allowExitOnIdle: given.allowExitOnIdle ?? false,
     report: (given.onError as ErrorReporter | undefined) ?? warn,
   };
 }

@@ -20,6 +20,14 @@ export interface QueryResult<Row = Record<string, unknown>> {
   readonly rows: Row[];
   /** Rows returned (SELECT) or affected (INSERT / UPDATE / DELETE). */
   readonly rowCount: number;
+  /**
+   * MySQL, for a statement that returns no rows: the AUTO_INCREMENT value it
+   * generated (LAST_INSERT_ID() of that statement, 0 when none), a number, or
+   * a string past Number.MAX_SAFE_INTEGER. PostgreSQL has none: use RETURNING.
+   */
+  readonly insertId?: number | string;
+  /** MySQL, for a statement that returns no rows: the rows it affected, as the server counts them. */
+  readonly affectedRows?: number;
 }
 
 /** Where the server says a session's transaction is: none, open, or failed (only a rollback is accepted). */
@@ -99,6 +107,8 @@ export interface DriverConnection {
   end(): Promise<void>;
   /** Closes the link at once. */
   destroy(): void;
+  /** Whether the open link keeps the Node process alive; an idle one need not (`allowExitOnIdle`). */
+  holdProcess(hold: boolean): void;
   /** Called once if the link dies outside a statement (an idle session killed by the server). */
   onLost(listener: (error: unknown) => void): void;
 }

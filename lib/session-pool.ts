@@ -99,7 +99,8 @@ export class SessionPool implements ReleaseTarget {
    */
   lend(signal?: AbortSignal): Promise<Lent> {
     const failuresBefore = this.#failures;
-    return this.#take(signal).then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore, signal)));
+    const lent = this.#take(signal).then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore, signal)));
+    return this.config.allowExitOnIdle ? lent.then(holding(true)) : lent;
   }
 
   /** Gives a lent session back, or destroys it; see `giveBack`. Never rejects. */
@@ -108,6 +109,7 @@ export class SessionPool implements ReleaseTarget {
   }
 
   release(slot: Lent): void {
+    if (this.config.allowExitOnIdle) holding(false)(slot);
     this.#slots.release(slot).catch(this.config.report);
   }
 
@@ -219,6 +221,7 @@ export class SessionPool implements ReleaseTarget {
       const driver = this.#driver ?? (await this.#loading);
       const session: ManagedSession = new ManagedSession(await driver.connect(), { ...this.#context, driver });
       this.lifetimes.opened(session);
+      if (this.config.allowExitOnIdle) session.connection.holdProcess(false);
       publishPoolEvent(() => ({ event: 'open', dialect: this.#context.dialect, sessionId: session.id }));
       return { session };
     } catch (failure) {
@@ -235,6 +238,14 @@ export class SessionPool implements ReleaseTarget {
     const { event, reason } = slot.ending ?? (this.#closed === undefined ? IDLE : POOL_CLOSED);
     publishPoolEvent(() => ({ event, reason, dialect: this.#context.dialect, sessionId: session.id }));
   }
+}
+
+/** Whether a slot's session keeps the process alive: while it is lent, and (with `allowExitOnIdle`) never while idle. */
+function holding(hold: boolean): (slot: Lent) => Lent {
+  return (slot) => {
+    slot.session.connection.holdProcess(hold);
+    return slot;
+  };
 }
 
 function driverSettings(config: PoolConfig) {

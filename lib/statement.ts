@@ -54,7 +54,7 @@ function compile(dialect: DialectInfo, query: unknown, params: unknown): Stateme
   }
   if (query instanceof SqlQuery) {
     if (params !== undefined) throw new InvalidArgumentError('a sql`` query carries its own values; pass no parameter array');
-    return compileSql(query, dialect.placeholder);
+    return compileSql(query, dialect);
   }
   throw new InvalidArgumentError(`a query is a string or a sql\`\` query, not ${describe(query)}`);
 }

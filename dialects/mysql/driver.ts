@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
 import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
 import { socketOf } from './internals.js';
@@ -49,7 +50,8 @@ export class MysqlConnection implements DriverConnection {
           } else {
             const header = result as mysql.ResultSetHeader;
             this.#status = header.serverStatus;
-            resolve({ rows: [], rowCount: header.affectedRows });
+            const { affectedRows, insertId } = header;
+            resolve({ rows: [], rowCount: affectedRows, affectedRows, insertId });
           }
         });
       } catch (error) {
@@ -92,6 +94,12 @@ export class MysqlConnection implements DriverConnection {
   destroy(): void {
     this.#connection.destroy();
     socketOf(this.#connection).destroy();
+  }
+
+  holdProcess(hold: boolean): void {
+    const socket = socketOf(this.#connection) as Duplex & { ref(): void; unref(): void };
+    if (hold) socket.ref();
+    else socket.unref();
   }
 
   onLost(listener: (error: unknown) => void): void {
@@ -152,6 +160,9 @@ function connect(options: mysql.ConnectionOptions): Promise<MysqlConnection> {
 export function createMysqlDriver(settings: DriverSettings): Driver<MysqlConnection> {
   const options: mysql.ConnectionOptions = {
     connectTimeout: settings.connectTimeoutMillis,
+    // BIGINT and DECIMAL values as strings, never rounded, as pg gives int8 and numeric.
+    supportBigNumbers: true,
+    bigNumberStrings: true,
     ...(settings.url === undefined ? settings.connection : { uri: settings.url }),
   };
   return {

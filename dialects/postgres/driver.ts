@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
-import { announcedPid, destroySocket, readyForQuery, recordParameters } from './internals.js';
+import { announcedPid, destroySocket, holdProcess, readyForQuery, recordParameters } from './internals.js';
 import { PIN_BY_TRANSACTION, PoolerCheck, proxyWarning } from './pooler.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
 import { truncatePostgres } from './truncate.js';
@@ -70,6 +70,10 @@ export class PostgresConnection implements DriverConnection {
 
   destroy(): void {
     destroySocket(this.#client);
+  }
+
+  holdProcess(hold: boolean): void {
+    holdProcess(this.#client, hold);
   }
 
   onLost(listener: (error: unknown) => void): void {

@@ -14,6 +14,13 @@ interface ClientInternals {
 
 const internals = (client: object) => client as ClientInternals;
 
+/** Whether the client's socket keeps the process alive: pg's own ref() / unref(), which pg-pool's allowExitOnIdle uses and its types omit. */
+export function holdProcess(client: object, hold: boolean): void {
+  const socket = client as { ref(): void; unref(): void };
+  if (hold) socket.ref();
+  else socket.unref();
+}
+
 /** The process id announced at login. */
 export function announcedPid(client: object): number {
   return internals(client).processID;

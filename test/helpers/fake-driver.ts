@@ -116,6 +116,13 @@ export class FakeConnection implements DriverConnection {
     this.destroyed = true;
   }
 
+  /** Whether the link keeps the process alive, as the pool last said. */
+  holding = true;
+
+  holdProcess(hold: boolean): void {
+    this.holding = hold;
+  }
+
   onLost(listener: (error: unknown) => void): void {
     this.#onLost = listener;
   }

@@ -1,0 +1,3 @@
+import { resultsSuite } from '../shared/results.js';
+
+resultsSuite('mysql');
