@@ -108,6 +108,37 @@ t.test('galera: truncate on node 1 as seen on nodes 2 and 3', async (t) => {
     t.same(await countsOn(everyNode, ['parent']), Array(3).fill({ parent: 0 }), 'nothing of the aborted transaction reached any node');
   });
 
+  t.test('a certification conflict between two nodes is retried with { retries }, and both writes land', async (t) => {
+    await seed(scratch, { parent: 1 });
+    await seenEverywhere(everyNode, { parent: 1 });
+    const [{ id }] = (await node1.query<{ id: unknown }>('SELECT MIN(id) AS id FROM parent')).rows as [{ id: unknown }];
+    let arrived = 0;
+    let meet!: () => void;
+    const together = new Promise<void>((resolve) => (meet = resolve));
+    const attempts = [0, 0];
+    const rename = (db: Pool, me: number) =>
+      db.transaction(
+        async (tx) => {
+          attempts[me]! += 1;
+          const name = String((await tx.query<{ name: string }>('SELECT name FROM parent WHERE id = ?', [id])).rows[0]!.name);
+          if (attempts[me] === 1 && ++arrived === 2) meet();
+          if (attempts[me] === 1) await together;
+          await tx.query('UPDATE parent SET name = ? WHERE id = ?', [`${name}+${me + 1}`, id]);
+        },
+        { retries: 5 },
+      );
+    await t.resolves(Promise.all([rename(node1, 0), rename(node2, 1)]), 'both transactions resolve');
+    t.ok(
+      attempts.some((made) => made > 1),
+      `the conflict was retried (${attempts.join(', ')} attempts)`,
+    );
+    await until(
+      async () => (await node3.query<{ name: string }>('SELECT name FROM parent WHERE id = ?', [id])).rows[0]!.name.split('+').length === 3,
+    );
+    const name = (await node3.query<{ name: string }>('SELECT name FROM parent WHERE id = ?', [id])).rows[0]!.name;
+    t.same(name.split('+').slice(1).sort(), ['1', '2'], 'both writes landed, one after the other, as node 3 sees it');
+  });
+
   t.test('clean tables are skipped correctly with auto_increment_increment = 3, through every node', async (t) => {
     const storage = async (db: Pool) =>
       (

@@ -1,19 +1,8 @@
 import t from 'tap';
 import { AbortError, type Dialect, type SqlpinError } from '../../lib/index.js';
+import { SLOW } from '../helpers/slow.js';
 import { createScratch, dialectSql } from '../helpers/servers.js';
 import { scratchPool, until } from '../helpers/pools.js';
-
-/** A statement that would run for five seconds, and how the server lists it while it runs. */
-const SLOW: Readonly<Record<Dialect, { statement: string; running: string }>> = {
-  mysql: {
-    statement: 'SELECT SLEEP(5) AS slept',
-    running: "SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(5) AS slept'",
-  },
-  postgres: {
-    statement: 'SELECT pg_sleep(5) AS slept',
-    running: "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5) AS slept' AND state = 'active'",
-  },
-};
 
 /** The rejection of `work`, or undefined when it resolved. */
 async function rejection(work: Promise<unknown>): Promise<SqlpinError | undefined> {

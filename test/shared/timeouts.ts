@@ -1,20 +1,9 @@
 import t from 'tap';
 import type { Dialect, SqlpinError } from '../../lib/index.js';
+import { SLOW } from '../helpers/slow.js';
 import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { scratchPool, until } from '../helpers/pools.js';
-
-/** A statement that would run for five seconds, and how the server lists it while it runs. */
-const SLOW: Readonly<Record<Dialect, { statement: string; running: string }>> = {
-  mysql: {
-    statement: 'SELECT SLEEP(5) AS slept',
-    running: "SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(5) AS slept'",
-  },
-  postgres: {
-    statement: 'SELECT pg_sleep(5) AS slept',
-    running: "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5) AS slept' AND state = 'active'",
-  },
-};
 
 /** `queryTimeoutMillis` and `{ timeoutMillis }` on one dialect. */
 export function timeoutsSuite(dialect: Dialect): void {
