@@ -130,6 +130,15 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   }
 
   /**
+   * Whether a transaction is open, as the server would answer now: the last
+   * reply's word, or, where it carried none (a MySQL error packet: a failed
+   * COMMIT ended the transaction, a failed statement did not), the probe's.
+   */
+  async inTransactionNow(): Promise<boolean> {
+    return (await this.transactionState()).status !== 'idle';
+  }
+
+  /**
    * The server's account of the transaction. It costs a round trip only when
    * the last reply carried no status (MySQL's error packets carry none).
    */

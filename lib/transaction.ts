@@ -35,7 +35,7 @@ export function runTransaction<T, H>(pin: Pin<H>, body: () => Promise<T> | T, co
  */
 export async function transact<T, H>(pin: Pin<H>, level: number, body: () => Promise<T> | T, config: TransactionConfig): Promise<T> {
   const { session } = pin;
-  const savepoint = level === 0 && !session.inTransaction() ? undefined : pin.nextSavepoint();
+  const savepoint = level === 0 && !(await session.inTransactionNow()) ? undefined : pin.nextSavepoint();
   if (savepoint !== undefined && config.outermostOnly.length > 0) {
     throw new InvalidArgumentError(
       `a nested transaction (a savepoint) takes no ${config.outermostOnly.join(' or ')}; give it to the outermost one`,

@@ -162,7 +162,7 @@ export function runTruncate<H>(pin: Pin<H>, { target, options, signal }: Prepare
   const { dialect, session } = pin;
   return pin.unit(async (unit) => {
     const empty = (frame: TruncateFrame) => session.driver.truncate(session.within(unit.signal), target, options, frame);
-    const inTransaction = unit.depth > 0 || session.inTransaction();
+    const inTransaction = unit.depth > 0 || (await session.inTransactionNow());
     if (dialect.truncateCommitsImplicitly) {
       if (inTransaction) throw new TruncateInTransactionError();
       return settledFirst(pin, () => empty(NO_FRAME));

@@ -348,3 +348,23 @@ t.test('units on a pin', async (t) => {
     t.same(adapter.log, ['1: BEGIN', '1: WAIT', '1: COMMIT']);
   });
 });
+
+t.test('a COMMIT that failed with a conflict and a reply that carries no status: the retry begins afresh', async (t) => {
+  const adapter = new FakeDriver();
+  const db = fakePool(adapter, { max: 1 });
+  t.teardown(() => db.close());
+  let commits = 0;
+  const conflict = Object.assign(new Error('could not serialize access'), { code: '40001' });
+  adapter.respond = (text, connection) => {
+    connection.statusAfterError = 'unknown';
+    return text === 'COMMIT' && ++commits === 1 ? Promise.reject(conflict) : undefined;
+  };
+  let runs = 0;
+  await db.transaction(() => db.query(`SELECT ${++runs}`), { retries: 1 });
+  t.equal(runs, 2);
+  t.same(
+    adapter.log,
+    ['1: BEGIN', '1: SELECT 1', '1: COMMIT', '1: PROBE', '1: BEGIN', '1: SELECT 2', '1: COMMIT'],
+    'asked the server, then BEGIN, not a SAVEPOINT',
+  );
+});
