@@ -219,3 +219,59 @@ function outcomeText(outcome: CommitOutcome | undefined): string {
   if (outcome === undefined) return '';
   return outcome === 'unknown' ? '; whether its COMMIT took effect is unknown' : '; its transaction was rolled back';
 }
+
+/** What a name given as a table to empty turned out to be instead. */
+export type ObjectKind =
+  | 'view'
+  | 'materialized view'
+  | 'foreign table'
+  | 'sequence'
+  | 'system-versioned table'
+  | 'temporary table'
+  | 'other object';
+
+/** A name given as a table to empty names another kind of object (a view, a sequence...). Nothing was changed. */
+export class NotATableError extends SqlpinError {
+  readonly table: string;
+  readonly kind: ObjectKind;
+
+  constructor(table: string, kind: ObjectKind) {
+    super('ERR_NOT_A_TABLE', `${table} is a ${kind}, not a table that truncate can empty; nothing was changed`);
+    this.table = table;
+    this.kind = kind;
+  }
+}
+
+/**
+ * Why sqlpin refused a truncate before changing anything: the server would
+ * refuse it part-way, or sqlpin could not make its decisions on what it can see.
+ */
+export type RefusalReason =
+  | 'row security'
+  | 'privilege'
+  | 'partition'
+  | 'inheritance'
+  | 'system versioning'
+  | 'temporary table'
+  | 'session setting';
+
+/**
+ * A truncate sqlpin refused before changing anything, because the raw
+ * statements would fail part-way or leave something other than what the call
+ * promises, or because a decision would rest on rows it cannot see. `reason`
+ * says which, `tables` where; the message says both.
+ */
+export class TruncateRefusedError extends SqlpinError {
+  readonly reason: RefusalReason;
+  readonly tables: readonly string[];
+
+  constructor(reason: RefusalReason, tables: readonly string[], detail: string, cause?: unknown) {
+    super(
+      'ERR_TRUNCATE_REFUSED',
+      `truncate refused (${reason}) for ${tables.join(', ')}: ${detail}; nothing was changed`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.reason = reason;
+    this.tables = tables;
+  }
+}

@@ -31,6 +31,10 @@ export {
   LockTimeoutError,
   ConnectionLostError,
   AbortError,
+  NotATableError,
+  TruncateRefusedError,
   type CommitOutcome,
+  type ObjectKind,
+  type RefusalReason,
   type LockBlocker,
 } from './errors.js';

@@ -25,6 +25,8 @@ const samples: Record<string, () => sqlpin.SqlpinError> = {
   LockTimeoutError: () => new sqlpin.LockTimeoutError(200, [], new Error('55P03')),
   ConnectionLostError: () => new sqlpin.ConnectionLostError(new Error('Connection terminated unexpectedly')),
   AbortError: () => new sqlpin.AbortError(new Error('stop')),
+  NotATableError: () => new sqlpin.NotATableError('public.v', 'view'),
+  TruncateRefusedError: () => new sqlpin.TruncateRefusedError('row security', ['public.child'], 'a policy hides rows'),
 };
 
 /** The codes the contract names; classes added since have codes of their own, in the same form. */
