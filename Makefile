@@ -23,7 +23,7 @@ test-mysql: $(DEPS)
 test-postgres: $(DEPS)
 	$(TAP) 'test/postgres/*.test.ts'
 
-## The package as users install it: npm pack, consumer projects outside the repo, publint, attw.
+## The package as users install it: npm pack, installs from git and a path, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
 	$(TAP) --timeout 600 'test/package/*.test.ts'
 
@@ -56,9 +56,9 @@ lint: $(DEPS)
 format: $(DEPS)
 	npx biome check --write .
 
+## dist/ from the sources (npm also runs it as prepare: npm ci, npm pack, installs from git or a path).
 build: $(DEPS)
-	rm -rf dist
-	npx tsc -p tsconfig.build.json
+	node scripts/build.mjs
 
 ## The main job: the bug and the fix, on both databases.
 demo: $(DEPS)
