@@ -2,7 +2,7 @@ import { cp, lstat, mkdtemp, readlink, rm, stat, symlink } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
-import { CONSUMERS, ROOT, sh } from './shell.js';
+import { CONSUMERS, ROOT, sh, snapshot } from './shell.js';
 
 /**
  * sqlpin installed without the registry, as from a clone: `npm install git+file://…` and `npm install <path>`,
@@ -11,21 +11,6 @@ import { CONSUMERS, ROOT, sh } from './shell.js';
  */
 const work = await mkdtemp(join(tmpdir(), 'sqlpin-install-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
-
-/** A git repository holding the working tree's files (tracked and untracked, minus ignored ones), one commit. */
-async function snapshot(dir: string): Promise<void> {
-  const listed = (await sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)).split('\0').filter(Boolean);
-  for (const path of listed) {
-    const exists = await stat(join(ROOT, path)).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await cp(join(ROOT, path), join(dir, path));
-  }
-  await sh('git', ['init', '-q'], dir);
-  await sh('git', ['add', '-A'], dir);
-  await sh('git', ['-c', 'user.name=sqlpin test', '-c', 'user.email=test@sqlpin.invalid', 'commit', '-q', '-m', 'snapshot'], dir);
-}
 
 /** A fresh project with the consumer programs, sqlpin installed from `spec`, and pg. */
 async function project(name: string, spec: string): Promise<string> {

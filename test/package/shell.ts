@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { cp, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -15,4 +17,19 @@ export const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k
 export async function sh(command: string, args: string[], cwd: string): Promise<string> {
   const { stdout } = await run(command, args, { cwd, env: userEnv, maxBuffer: 16 << 20, timeout: 180_000 });
   return stdout;
+}
+
+/** A git repository holding the working tree's files (tracked and untracked, minus ignored ones), one commit. */
+export async function snapshot(dir: string): Promise<void> {
+  const listed = (await sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)).split('\0').filter(Boolean);
+  for (const path of listed) {
+    const exists = await stat(join(ROOT, path)).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await cp(join(ROOT, path), join(dir, path));
+  }
+  await sh('git', ['init', '-q'], dir);
+  await sh('git', ['add', '-A'], dir);
+  await sh('git', ['-c', 'user.name=sqlpin test', '-c', 'user.email=test@sqlpin.invalid', 'commit', '-q', '-m', 'snapshot'], dir);
 }

@@ -1,7 +1,8 @@
 import t from 'tap';
 import * as sqlpin from '../../lib/index.js';
 
-const codes: Record<string, string> = {
+// Typed as SqlpinError['code']: a code missing from the union, or misspelt here, does not compile.
+const codes: Record<string, sqlpin.SqlpinError['code']> = {
   ConfigError: 'ERR_CONFIG',
   InvalidArgumentError: 'ERR_INVALID_ARGUMENT',
   ConnectionError: 'ERR_CONNECT',
@@ -13,6 +14,9 @@ const codes: Record<string, string> = {
   ForeignKeyTruncateError: 'ERR_FOREIGN_KEY_TRUNCATE',
   TruncateInTransactionError: 'ERR_TRUNCATE_IN_TRANSACTION',
   ReadOnlyServerError: 'ERR_READ_ONLY',
+  TransactionAbortedError: 'ERR_TRANSACTION_ABORTED',
+  QueryTimeoutError: 'ERR_QUERY_TIMEOUT',
+  LockTimeoutError: 'ERR_LOCK_TIMEOUT',
 };
 
 const samples: sqlpin.SqlpinError[] = [
@@ -27,10 +31,17 @@ const samples: sqlpin.SqlpinError[] = [
   new sqlpin.ForeignKeyTruncateError(['public.parent'], ['public.child']),
   new sqlpin.TruncateInTransactionError(),
   new sqlpin.ReadOnlyServerError('a standby in recovery'),
+  new sqlpin.TransactionAbortedError(new Error('division by zero')),
+  new sqlpin.QueryTimeoutError(5),
+  new sqlpin.LockTimeoutError(5, [], new Error('lock timeout')),
 ];
 
 t.test('every error class is exported, extends SqlpinError and has its stable code', async (t) => {
-  t.equal(samples.length, Object.keys(codes).length);
+  const exported = Object.entries(sqlpin)
+    .filter(([, value]) => typeof value === 'function' && value.prototype instanceof sqlpin.SqlpinError)
+    .map(([name]) => name);
+  t.same(exported.sort(), Object.keys(codes).sort(), 'a code for every exported subclass, taken from the module');
+  t.same(samples.map((error) => error.name).sort(), Object.keys(codes).sort(), 'a sample of every class');
   for (const error of samples) {
     t.ok(error instanceof sqlpin.SqlpinError, error.name);
     t.ok(error instanceof Error);
