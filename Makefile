@@ -8,11 +8,11 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-docs test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
 
-## Every test: unit, then both dialects against the real servers.
+## Every test: unit, both dialects against the real servers, the examples, the docs' code blocks.
 test: $(DEPS)
-	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts' 'test/examples/*.test.ts'
+	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts' 'test/examples/*.test.ts' 'test/docs/*.test.ts'
 
 test-unit: $(DEPS)
 	$(TAP) 'test/unit/*.test.ts'
@@ -22,6 +22,10 @@ test-mysql: $(DEPS)
 
 test-postgres: $(DEPS)
 	$(TAP) 'test/postgres/*.test.ts'
+
+## Every code block of README.md and docs/*.md, compiled and run on the dialect it names.
+test-docs: $(DEPS)
+	$(TAP) 'test/docs/*.test.ts'
 
 ## The package as users install it: npm pack, installs from git and a path, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
