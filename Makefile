@@ -8,7 +8,7 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-docs test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-docs test-drivers test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
 
 ## Every test: unit, both dialects against the real servers, the examples, the docs' code blocks.
 test: $(DEPS)
@@ -26,6 +26,10 @@ test-postgres: $(DEPS)
 ## Every code block of README.md and docs/*.md, compiled and run on the dialect it names.
 test-docs: $(DEPS)
 	$(TAP) 'test/docs/*.test.ts'
+
+## make test with the oldest pg and mysql2 that peerDependencies allow, on a copy of the tree in a temp dir.
+test-drivers: $(DEPS)
+	.ci/oldest-drivers
 
 ## The package as users install it: npm pack, installs from git and a path, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
