@@ -8,11 +8,11 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-docs test-drivers test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
 
-## Every test: unit, then both dialects against the real servers.
+## Every test: unit, both dialects against the real servers, the examples, the docs' code blocks.
 test: $(DEPS)
-	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts' 'test/examples/*.test.ts'
+	$(TAP) 'test/unit/*.test.ts' 'test/mysql/*.test.ts' 'test/postgres/*.test.ts' 'test/examples/*.test.ts' 'test/docs/*.test.ts'
 
 test-unit: $(DEPS)
 	$(TAP) 'test/unit/*.test.ts'
@@ -23,7 +23,15 @@ test-mysql: $(DEPS)
 test-postgres: $(DEPS)
 	$(TAP) 'test/postgres/*.test.ts'
 
-## The package as users install it: npm pack, consumer projects outside the repo, publint, attw.
+## Every code block of README.md and docs/*.md, compiled and run on the dialect it names.
+test-docs: $(DEPS)
+	$(TAP) 'test/docs/*.test.ts'
+
+## make test with the oldest pg and mysql2 that peerDependencies allow, on a copy of the tree in a temp dir.
+test-drivers: $(DEPS)
+	.ci/oldest-drivers
+
+## The package as users install it: npm pack, installs from git and a path, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
 	$(TAP) --timeout 600 'test/package/*.test.ts'
 
@@ -56,9 +64,9 @@ lint: $(DEPS)
 format: $(DEPS)
 	npx biome check --write .
 
+## dist/ from the sources (npm also runs it as prepare: npm ci, npm pack, installs from git or a path).
 build: $(DEPS)
-	rm -rf dist
-	npx tsc -p tsconfig.build.json
+	node scripts/build.mjs
 
 ## The main job: the bug and the fix, on both databases.
 demo: $(DEPS)

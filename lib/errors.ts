@@ -1,11 +1,35 @@
 /**
+ * The `code` of every sqlpin error, one per class. Each class declares its own
+ * as a literal type, so `error.code` narrows and a misspelt code does not compile.
+ */
+export type SqlpinErrorCode =
+  | 'ERR_CONFIG'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_CONNECT'
+  | 'ERR_POOL_TIMEOUT'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_CONNECTION_RELEASED'
+  | 'ERR_INVALID_IDENTIFIER'
+  | 'ERR_TABLE_NOT_FOUND'
+  | 'ERR_FOREIGN_KEY_TRUNCATE'
+  | 'ERR_TRUNCATE_IN_TRANSACTION'
+  | 'ERR_READ_ONLY'
+  | 'ERR_TRANSACTION_ABORTED'
+  | 'ERR_QUERY_TIMEOUT'
+  | 'ERR_LOCK_TIMEOUT'
+  | 'ERR_CONNECTION_LOST'
+  | 'ERR_ABORTED'
+  | 'ERR_NOT_A_TABLE'
+  | 'ERR_TRUNCATE_REFUSED';
+
+/**
  * Every error sqlpin raises. Each class has a stable `code`; a wrapped driver
  * error stays reachable as `cause` with its own errno / SQLSTATE intact.
  */
 export class SqlpinError extends Error {
-  readonly code: string;
+  readonly code: SqlpinErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: SqlpinErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
@@ -17,6 +41,8 @@ export class SqlpinError extends Error {
 
 /** `createPool` options that cannot work: unknown key, bad value, unknown scheme. */
 export class ConfigError extends SqlpinError {
+  declare readonly code: 'ERR_CONFIG';
+
   constructor(message: string, cause?: unknown) {
     super('ERR_CONFIG', message, cause === undefined ? undefined : { cause });
   }
@@ -24,6 +50,8 @@ export class ConfigError extends SqlpinError {
 
 /** A public function was called with an argument of the wrong type or range. */
 export class InvalidArgumentError extends SqlpinError {
+  declare readonly code: 'ERR_INVALID_ARGUMENT';
+
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message);
   }
@@ -31,6 +59,8 @@ export class InvalidArgumentError extends SqlpinError {
 
 /** A new session could not be opened; the driver's error is the `cause`. */
 export class ConnectionError extends SqlpinError {
+  declare readonly code: 'ERR_CONNECT';
+
   constructor(message: string, cause: unknown) {
     super('ERR_CONNECT', message, { cause });
   }
@@ -38,6 +68,8 @@ export class ConnectionError extends SqlpinError {
 
 /** No session became free within `acquireTimeoutMillis`. */
 export class PoolTimeoutError extends SqlpinError {
+  declare readonly code: 'ERR_POOL_TIMEOUT';
+
   constructor(timeoutMillis: number, cause?: unknown) {
     const detail = cause === undefined ? '' : ' (the last attempt to open a session failed: see cause)';
     super('ERR_POOL_TIMEOUT', `no session became available within ${timeoutMillis} ms${detail}`, { cause });
@@ -46,6 +78,8 @@ export class PoolTimeoutError extends SqlpinError {
 
 /** The pool was closed: it takes no new work. */
 export class PoolClosedError extends SqlpinError {
+  declare readonly code: 'ERR_POOL_CLOSED';
+
   constructor() {
     super('ERR_POOL_CLOSED', 'the pool is closed');
   }
@@ -53,6 +87,8 @@ export class PoolClosedError extends SqlpinError {
 
 /** A pinned handle was used after its callback settled. */
 export class ConnectionReleasedError extends SqlpinError {
+  declare readonly code: 'ERR_CONNECTION_RELEASED';
+
   constructor() {
     super('ERR_CONNECTION_RELEASED', 'this connection was released when its callback settled; use it only inside the callback');
   }
@@ -60,6 +96,8 @@ export class ConnectionReleasedError extends SqlpinError {
 
 /** A table name that is empty, too long, contains NUL or has too many parts. */
 export class InvalidIdentifierError extends SqlpinError {
+  declare readonly code: 'ERR_INVALID_IDENTIFIER';
+
   constructor(message: string) {
     super('ERR_INVALID_IDENTIFIER', message);
   }
@@ -67,6 +105,7 @@ export class InvalidIdentifierError extends SqlpinError {
 
 /** A named table does not exist (or is not a base table). */
 export class TableNotFoundError extends SqlpinError {
+  declare readonly code: 'ERR_TABLE_NOT_FOUND';
   readonly table: string;
 
   constructor(table: string) {
@@ -77,6 +116,7 @@ export class TableNotFoundError extends SqlpinError {
 
 /** PostgreSQL: tables that hold rows reference the tables to empty. Nothing was changed. */
 export class ForeignKeyTruncateError extends SqlpinError {
+  declare readonly code: 'ERR_FOREIGN_KEY_TRUNCATE';
   readonly referencingTables: readonly string[];
 
   constructor(tables: readonly string[], referencingTables: readonly string[]) {
@@ -91,6 +131,8 @@ export class ForeignKeyTruncateError extends SqlpinError {
 
 /** MySQL: TRUNCATE would silently commit the open transaction, so it is refused. */
 export class TruncateInTransactionError extends SqlpinError {
+  declare readonly code: 'ERR_TRUNCATE_IN_TRANSACTION';
+
   constructor() {
     super(
       'ERR_TRUNCATE_IN_TRANSACTION',
@@ -101,6 +143,8 @@ export class TruncateInTransactionError extends SqlpinError {
 
 /** The server refuses writes (a replica, a standby in recovery, `read_only`), so truncate did not start. Nothing was changed. */
 export class ReadOnlyServerError extends SqlpinError {
+  declare readonly code: 'ERR_READ_ONLY';
+
   constructor(reason: string, cause?: unknown) {
     super(
       'ERR_READ_ONLY',
@@ -116,6 +160,8 @@ export class ReadOnlyServerError extends SqlpinError {
  * first failure is the `cause`. The session itself is fine.
  */
 export class TransactionAbortedError extends SqlpinError {
+  declare readonly code: 'ERR_TRANSACTION_ABORTED';
+
   constructor(cause: unknown) {
     super('ERR_TRANSACTION_ABORTED', 'the transaction was aborted by a failed statement and rolled back, not committed: see cause', {
       cause,
@@ -129,6 +175,7 @@ export class TransactionAbortedError extends SqlpinError {
  * whose state is then unknown is destroyed.
  */
 export class QueryTimeoutError extends SqlpinError {
+  declare readonly code: 'ERR_QUERY_TIMEOUT';
   readonly timeoutMillis: number;
   /** For a COMMIT that timed out: its transaction was rolled back, or whether it took effect is unknown. */
   readonly outcome: CommitOutcome | undefined;
@@ -166,6 +213,7 @@ export function toBlockers(rows: readonly Record<string, unknown>[]): LockBlocke
 
 /** Waiting for table locks took longer than `lockTimeoutMillis`. Nothing was emptied. */
 export class LockTimeoutError extends SqlpinError {
+  declare readonly code: 'ERR_LOCK_TIMEOUT';
   readonly lockTimeoutMillis: number;
   readonly blockers: readonly LockBlocker[];
 
@@ -193,6 +241,7 @@ export type CommitOutcome = 'rolled back' | 'unknown';
  * `cause`; the session is destroyed. `outcome` says what became of a COMMIT.
  */
 export class ConnectionLostError extends SqlpinError {
+  declare readonly code: 'ERR_CONNECTION_LOST';
   readonly outcome: CommitOutcome | undefined;
 
   constructor(cause: unknown, outcome?: CommitOutcome) {
@@ -207,6 +256,7 @@ export class ConnectionLostError extends SqlpinError {
  * timeout. `cause` is `signal.reason`, as Node's own AbortErrors have it.
  */
 export class AbortError extends SqlpinError {
+  declare readonly code: 'ERR_ABORTED';
   readonly outcome: CommitOutcome | undefined;
 
   constructor(reason: unknown, outcome?: CommitOutcome) {
@@ -232,6 +282,7 @@ export type ObjectKind =
 
 /** A name given as a table to empty names another kind of object (a view, a sequence...). Nothing was changed. */
 export class NotATableError extends SqlpinError {
+  declare readonly code: 'ERR_NOT_A_TABLE';
   readonly table: string;
   readonly kind: ObjectKind;
 
@@ -262,6 +313,7 @@ export type RefusalReason =
  * says which, `tables` where; the message says both.
  */
 export class TruncateRefusedError extends SqlpinError {
+  declare readonly code: 'ERR_TRUNCATE_REFUSED';
   readonly reason: RefusalReason;
   readonly tables: readonly string[];
 

@@ -15,6 +15,7 @@ export type { Dialect, QueryResult } from './driver.js';
 export type { MysqlConnectionOptions, PostgresConnectionOptions, TlsOptions } from './connection-options.js';
 export {
   SqlpinError,
+  type SqlpinErrorCode,
   ConfigError,
   InvalidArgumentError,
   ConnectionError,

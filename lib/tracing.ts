@@ -33,14 +33,20 @@ export interface TransactionEvent {
   readonly error: unknown;
 }
 
-/** A `TracingChannel` named `sqlpin:query`: start, end, asyncStart, asyncEnd and error, as Node defines them. */
-export const queryChannel = tracingChannel<unknown, QueryTrace>('sqlpin:query');
-/** The `sqlpin:pool` channel of session lifecycle events. */
+// The channels and the functions that publish on them are @internal: stripped from the published .d.ts,
+// so that a consumer's types reach neither `node:diagnostics_channel` nor @types/node's generics for it,
+// which changed their order and constraints between majors (20: <Store, Context>, 25+: <Context extends object, Store>).
+// Both type arguments are QueryTrace, which satisfies either order.
+
+/** @internal A `TracingChannel` named `sqlpin:query`: start, end, asyncStart, asyncEnd and error, as Node defines them. */
+export const queryChannel = tracingChannel<QueryTrace, QueryTrace>('sqlpin:query');
+/** @internal The `sqlpin:pool` channel of session lifecycle events. */
 export const poolChannel = channel('sqlpin:pool');
-/** The `sqlpin:transaction` channel: retries. Aborts show as errors (`ERR_ABORTED`) of the statements on `sqlpin:query`. */
+/** @internal The `sqlpin:transaction` channel: retries. Aborts show as errors (`ERR_ABORTED`) of the statements on `sqlpin:query`. */
 export const transactionChannel = channel('sqlpin:transaction');
 
 /**
+ * @internal
  * Runs one statement under the query channel. Callers check
  * `queryChannel.hasSubscribers` first, so that nobody listening costs nothing.
  */
@@ -53,12 +59,12 @@ export function traceQuery<Row>(
   return queryChannel.tracePromise(run, { dialect, text, sessionId });
 }
 
-/** Publishes a lifecycle event, built only when someone listens. */
+/** @internal Publishes a lifecycle event, built only when someone listens. */
 export function publishPoolEvent(event: () => PoolEvent): void {
   if (poolChannel.hasSubscribers) poolChannel.publish(event());
 }
 
-/** Publishes a transaction event, built only when someone listens. */
+/** @internal Publishes a transaction event, built only when someone listens. */
 export function publishTransactionEvent(event: () => TransactionEvent): void {
   if (transactionChannel.hasSubscribers) transactionChannel.publish(event());
 }

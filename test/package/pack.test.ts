@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import t from 'tap';
+import { CONSUMERS, ROOT, sh } from './shell.js';
 
 /**
  * The package as users get it: `npm pack`, then the tarball installed into throwaway
  * projects outside the repository, each with only the driver it uses, run against the
  * real servers on the Node that runs this test.
  */
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CONSUMERS = fileURLToPath(new URL('consumers/', import.meta.url));
 const BIN = join(ROOT, 'node_modules', '.bin');
-
-/** What a user's shell has: none of npm's, tap's or the test's own loader settings. */
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|TAP|_TAPJS|NODE_OPTIONS$)/i.test(key)));
-
-async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run(command, args, { cwd, env: userEnv, maxBuffer: 16 << 20, timeout: 180_000 });
-  return stdout;
-}
 
 interface Packed {
   filename: string;

@@ -29,8 +29,8 @@ const samples: Record<string, () => sqlpin.SqlpinError> = {
   TruncateRefusedError: () => new sqlpin.TruncateRefusedError('row security', ['public.child'], 'a policy hides rows'),
 };
 
-/** The codes the contract names; classes added since have codes of their own, in the same form. */
-const CONTRACT_CODES = [
+/** The codes the contract names, typed as SqlpinError['code']: one missing from the union, or misspelt, does not compile. */
+const CONTRACT_CODES: sqlpin.SqlpinError['code'][] = [
   'ERR_CONFIG',
   'ERR_CONNECT',
   'ERR_POOL_TIMEOUT',
