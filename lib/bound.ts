@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { AbortError, QueryTimeoutError } from './errors.js';
 
 /** How long a cut statement, and its cancel, may take to end before the session is given up as unknown. */
@@ -7,13 +8,13 @@ export const CANCEL_GRACE_MILLIS = 1_000;
 export interface Bound {
   /** 0 for no time bound. */
   readonly timeoutMillis: number;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
 }
 
 /** A statement's own limits as a call gives them; what it leaves out, the pool's settings fill in. */
 export interface Limits {
   readonly timeoutMillis?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
   /**
    * A statement that must run to its end once asked for (restoring session
    * state, a step that can no longer block): no signal cuts it, the call's
@@ -106,13 +107,13 @@ function cancelAndWait(running: Promise<unknown>, overdue: Overdue): Promise<Fat
 }
 
 /** The signal that aborts when any of `signals` does; undefined when none is given. */
-export function eitherSignal(...signals: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const given = [...new Set(signals.filter((signal): signal is AbortSignal => signal !== undefined))];
+export function eitherSignal(...signals: readonly (AbortSignalLike | undefined)[]): AbortSignalLike | undefined {
+  const given = [...new Set(signals.filter((signal): signal is AbortSignalLike => signal !== undefined))];
   if (given.length <= 1) return given[0];
-  return AbortSignal.any(given);
+  return AbortSignal.any(given as AbortSignal[]);
 }
 
 /** Rejects before anything is sent when the signal has already aborted. */
-export function checkSignal(signal: AbortSignal | undefined): void {
+export function checkSignal(signal: AbortSignalLike | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
 }

@@ -8,6 +8,7 @@ export type { PoolOptions } from './config.js';
 export { Connection } from './connection.js';
 export { sql, SqlQuery } from './sql.js';
 export type { QueryInput, QueryOptions } from './statement.js';
+export type { AbortSignalLike } from './signal.js';
 export type { TableRef } from './identifiers.js';
 export type { TruncateOptions, TruncateAllOptions, TruncateStrategy } from './truncate.js';
 export type { PoolEvent, QueryTrace, TransactionEvent } from './tracing.js';

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { describe } from './identifiers.js';
 
 /** Node fires a timer set for longer than this after 1 ms, which would time out every wait at once. */
@@ -20,7 +21,7 @@ type ValueOf<R extends Rule> = R extends { kind: 'whole' }
     : R extends { kind: 'choice'; choices: readonly (infer C)[] }
       ? C
       : R extends { kind: 'signal' }
-        ? AbortSignal
+        ? AbortSignalLike
         : unknown;
 
 /** The options as read: each value of its rule's type, or undefined where it was left out. */

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { DialectInfo, ErrorReporter, QueryResult } from './driver.js';
 import { ConnectionReleasedError } from './errors.js';
@@ -29,7 +30,7 @@ export class Scope {
   /** Transaction levels sqlpin opened around this scope: 0 none, 1 BEGIN, 2+ savepoints. */
   readonly depth: number;
   /** Cancels the work of this scope and of those inside it: its own call's signal, or an enclosing one's. */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   /** Set once the unit settled: later work issued from it belongs to its parent. */
   ended = false;
   #busy = false;
@@ -37,7 +38,7 @@ export class Scope {
   /** Made on first use: most scopes never queue anything. */
   #waiting: Waiting[] | undefined;
 
-  constructor(parent: Scope | undefined, depth: number, signal: AbortSignal | undefined) {
+  constructor(parent: Scope | undefined, depth: number, signal: AbortSignalLike | undefined) {
     this.parent = parent;
     this.depth = depth;
     this.signal = eitherSignal(parent?.signal, signal);
@@ -133,7 +134,7 @@ export class Pin<Handle = unknown> {
     report: ErrorReporter,
     context: AsyncLocalStorage<PinContext<Handle>>,
     handle: (pin: Pin<Handle>) => Handle,
-    signal?: AbortSignal,
+    signal?: AbortSignalLike,
   ) {
     this.root = new Scope(undefined, 0, signal);
     this.session = session;
@@ -173,12 +174,12 @@ export class Pin<Handle = unknown> {
   }
 
   /** Runs `body` as a unit that adds no transaction level: a truncate. */
-  unit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  unit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignalLike): Promise<T> {
     return this.#run(0, body, signal);
   }
 
   /** Runs `body` as a unit one transaction level deeper: a transaction, or a savepoint inside one. */
-  transactionUnit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  transactionUnit<T>(body: (unit: Scope) => Promise<T>, signal?: AbortSignalLike): Promise<T> {
     return this.#run(1, body, signal);
   }
 
@@ -186,7 +187,7 @@ export class Pin<Handle = unknown> {
    * Runs `body` alone among the units of the scope it was issued from, with its
    * own work (issued from inside `body`) running at once.
    */
-  #run<T>(levels: number, body: (unit: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  #run<T>(levels: number, body: (unit: Scope) => Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
     const parent = this.current();
     return parent.take(() => {
       this.#checked();

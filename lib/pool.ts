@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parsePoolOptions, type PoolConfig, type PoolOptions } from './config.js';
 import { Connection } from './connection.js';
@@ -42,7 +43,7 @@ export interface PoolStats {
 /** Options of `withConnection`. */
 export interface WithConnectionOptions {
   /** Cancels the statement running on the pinned session (on the server) when it aborts; later ones are refused. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 const WITH_CONNECTION_OPTIONS = { signal: SIGNAL } as const;
@@ -178,7 +179,7 @@ export class Pool {
   }
 
   /** A pinned callback on a session of its own; behind a transaction pooler, inside the transaction that pins it. */
-  #pinned<T>(fn: (conn: Connection) => Promise<T> | T, signal: AbortSignal | undefined, mode: TransactionMode): Promise<T> {
+  #pinned<T>(fn: (conn: Connection) => Promise<T> | T, signal: AbortSignalLike | undefined, mode: TransactionMode): Promise<T> {
     return this.#borrowPinned((pin) => {
       const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
       return this.#config.pooler === undefined ? run() : pinByTransaction(pin, pin.session.driver.transactionPin!, mode, run);
@@ -189,7 +190,7 @@ export class Pool {
    * The one place that borrows a session: lend, run, and give back in one
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
    */
-  async #borrow<T>(work: (session: ManagedSession) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+  async #borrow<T>(work: (session: ManagedSession) => Promise<T> | T, signal?: AbortSignalLike): Promise<T> {
     const slot = await this.#sessions.lend(signal);
     try {
       return await work(slot.session);
@@ -205,7 +206,7 @@ export class Pool {
    * finishes, before the session goes back. A signal that aborted during the
    * callback makes the call reject, whatever the callback returned.
    */
-  #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
+  #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T, signal: AbortSignalLike | undefined): Promise<T> {
     return this.#borrow(async (session) => {
       const pin = new Pin(session, this.#info, this.#config.report, this.#pins, Connection.of, signal);
       try {

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { checkSignal } from './bound.js';
 
 /** Attempts in all of sqlpin's own read-only steps, and no new attempt once this long has passed since the first. */
@@ -33,7 +34,7 @@ export function backoff(attempt: number): Promise<void> {
 /** What a transaction's retries need: how many, what may stop them, and what counts as a conflict to retry. */
 export interface RetryPolicy {
   readonly retries: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   /** The server rolled the attempt back over a conflict it says to retry, and the session can take another. */
   retryable(error: unknown): boolean;
   /** Told of each attempt that will be run again, before its pause. */

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import genericPool from 'generic-pool';
 import type { PoolConfig } from './config.js';
 import { loadDriver } from './dialects.js';
@@ -97,7 +98,7 @@ export class SessionPool implements ReleaseTarget {
    * while the caller waited is `ConnectionError`. A caller whose signal aborts
    * while it waits leaves with `AbortError`.
    */
-  lend(signal?: AbortSignal): Promise<Lent> {
+  lend(signal?: AbortSignalLike): Promise<Lent> {
     const failuresBefore = this.#failures;
     const lent = this.#take(signal).then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore, signal)));
     return this.config.allowExitOnIdle ? lent.then(holding(true)) : lent;
@@ -144,7 +145,7 @@ export class SessionPool implements ReleaseTarget {
    * returns, leaving its queue as long as it was: only a caller that joined
    * the queue waits, and only that one gets a timer.
    */
-  #take(signal: AbortSignal | undefined): Promise<Slot> {
+  #take(signal: AbortSignalLike | undefined): Promise<Slot> {
     if (this.#closed !== undefined) return Promise.reject(new PoolClosedError());
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     if (this.#driver === undefined) return this.#loading.then(() => this.#take(signal));
@@ -161,7 +162,7 @@ export class SessionPool implements ReleaseTarget {
    * queue; the slot it gets later goes straight back, as it came, for the next
    * caller (a failed open included, judged by its number).
    */
-  #wait(taking: Promise<Slot>, signal: AbortSignal | undefined): Promise<Slot> {
+  #wait(taking: Promise<Slot>, signal: AbortSignalLike | undefined): Promise<Slot> {
     const timeoutMillis = this.config.acquireTimeoutMillis;
     return new Promise((resolve, reject) => {
       let gone = false;
@@ -204,7 +205,7 @@ export class SessionPool implements ReleaseTarget {
   }
 
   /** Drops slots that cannot be lent and takes the next, until one can; see `FailedOpen`. */
-  async #replace(slot: Slot, failuresBefore: number, signal: AbortSignal | undefined): Promise<Lent> {
+  async #replace(slot: Slot, failuresBefore: number, signal: AbortSignalLike | undefined): Promise<Lent> {
     for (;;) {
       await this.destroy(slot, slot.session?.isReusable() ? RETIRED : UNUSABLE);
       if (slot.session === undefined && slot.failureNumber > failuresBefore) {

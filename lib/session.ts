@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { bounded, checkSignal, eitherSignal, type Bound, type Fate, type Limits, type Overdue } from './bound.js';
 import type { AsideQuery, Dialect, Driver, DriverConnection, ErrorReporter, QueryResult, Session, TransactionStatus } from './driver.js';
 import { AbortError, ConnectionLostError, type QueryTimeoutError } from './errors.js';
@@ -105,7 +106,7 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   }
 
   /** This session with `signal` applied to every statement sent through it (the session itself when there is none). */
-  within(signal: AbortSignal | undefined): Session<C> {
+  within(signal: AbortSignalLike | undefined): Session<C> {
     if (signal === undefined) return this;
     return {
       id: this.id,
@@ -223,7 +224,7 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
     text: string,
     params: readonly unknown[] | undefined,
     timeoutMillis: number,
-    signal: AbortSignal | undefined,
+    signal: AbortSignalLike | undefined,
   ): Promise<QueryResult<Row>> {
     if (!this.#busy && timeoutMillis === 0 && signal === undefined) {
       this.#busy = true;

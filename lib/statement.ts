@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import type { DialectInfo } from './driver.js';
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
@@ -13,7 +14,7 @@ export interface QueryOptions {
   /** Bound of this statement, overriding the pool's `queryTimeoutMillis`; 0 for none. */
   timeoutMillis?: number;
   /** Cancels the statement (on the server, as for a timeout) when it aborts; already aborted, nothing is sent. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** One statement, ready for a session. */
@@ -22,7 +23,7 @@ export interface Statement {
   readonly params?: readonly unknown[];
   /** Undefined: the pool's `queryTimeoutMillis`. */
   readonly timeoutMillis?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
 }
 
 const QUERY_OPTIONS = { timeoutMillis: MILLIS, signal: SIGNAL } as const;

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { InvalidArgumentError } from './errors.js';
 import { BOOLEAN, readOptions, SIGNAL, type OptionsOwner } from './options.js';
 
@@ -17,7 +18,7 @@ export interface TransactionOptions {
    */
   retries?: number;
   /** Cancels the running statement (on the server) and rolls back when it aborts. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** How a transaction begins. */
@@ -30,7 +31,7 @@ export interface TransactionMode {
 export interface TransactionConfig {
   readonly mode: TransactionMode;
   readonly retries: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   /** The options given that only the outermost level takes, to refuse at a savepoint. */
   readonly outermostOnly: readonly string[];
 }

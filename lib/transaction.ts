@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import type { Fate } from './bound.js';
 import type { DialectInfo } from './driver.js';
 import {
@@ -72,7 +73,7 @@ export async function transact<T, H>(pin: Pin<H>, level: number, body: () => Pro
  * transaction was rolled back; past the grace, or with the link lost, it says
  * the outcome is unknown (and the session is not reused).
  */
-export async function commit(session: ManagedSession, text: string, signal: AbortSignal | undefined): Promise<void> {
+export async function commit(session: ManagedSession, text: string, signal: AbortSignalLike | undefined): Promise<void> {
   try {
     await session.query(text, undefined, { signal });
   } catch (error) {

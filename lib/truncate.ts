@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import {
   NO_FRAME,
   type DialectInfo,
@@ -30,7 +31,7 @@ export interface TruncateOptions {
   /** How each table is emptied; changes the speed, never the result. Default 'truncate'. */
   strategy?: TruncateStrategy;
   /** Cancels the call when it aborts, with nothing emptied; already aborted, nothing is sent. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of `truncateAll`. */
@@ -52,11 +53,11 @@ export interface TruncateRequest {
   options?: TruncateOptions;
 }
 
-/** A truncate whose arguments are all valid: names checked, options defaulted. */
+/** @internal A truncate whose arguments are all valid: names checked, options defaulted. */
 export interface PreparedTruncate {
   readonly target: TruncateTarget;
   readonly options: TruncateConfig;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
 }
 
 const STRATEGIES: readonly TruncateStrategy[] = ['truncate', 'delete', 'auto'];
@@ -102,6 +103,7 @@ function owner(method: string): OptionsOwner {
 }
 
 /**
+ * @internal
  * Validates every argument before a session is borrowed or SQL is sent.
  * Returns undefined for an empty list: there is nothing to do.
  */
@@ -112,7 +114,7 @@ export function prepareTruncate(dialect: DialectInfo, tables: unknown, options: 
   return names.length === 0 ? undefined : { target: { kind: 'tables', tables: names }, options: truncateConfig(given, 'truncate'), signal };
 }
 
-/** Validates `truncateAll`'s options before a session is borrowed or SQL is sent. */
+/** @internal Validates `truncateAll`'s options before a session is borrowed or SQL is sent. */
 export function prepareTruncateAll(dialect: DialectInfo, options: unknown): PreparedTruncate {
   const given = readOptions(options, TRUNCATE_ALL_OPTIONS, owner('truncateAll'));
   let schema: string | undefined;
@@ -152,6 +154,7 @@ function truncateConfig(
 }
 
 /**
+ * @internal
  * Runs a prepared truncate as one unit on a pinned session: no sibling work
  * runs while it holds session state changed (FK checks off). Where TRUNCATE
  * commits implicitly it is refused inside any transaction; elsewhere it runs
