@@ -155,7 +155,7 @@ function target(given: {
   }
   if (dialect !== undefined && dialect !== fromScheme.name)
     throw new ConfigError(`dialect ${dialect} contradicts the URL scheme ${parsed.protocol}`);
-  return { dialect: fromScheme.name, url: fromScheme.driverUrl(parsed) };
+  return { dialect: fromScheme.name, url: fromScheme.driverUrl(parsed.toString()) };
 }
 
 function warn(error: unknown): void {

@@ -57,8 +57,8 @@ export interface DialectInfo {
   quote(part: string): string;
   /** The statements that begin a transaction in `mode` (just BEGIN when it asks nothing). */
   beginTransaction(mode: TransactionMode): readonly string[];
-  /** The URL as the driver reads it; the caller's URL object may be changed. */
-  driverUrl(url: URL): string;
+  /** A URL of one of `schemes` as the driver reads it. */
+  driverUrl(url: string): string;
   /**
    * An error the server marks as safe to retry: the work was rolled back
    * because of a conflict with other sessions (a deadlock, a serialization

@@ -22,8 +22,9 @@ export const mysqlDialect: DialectInfo = {
   },
   driverUrl(url) {
     // mysql2 parses only mysql: URLs; the other parts of the URL go through unchanged.
-    url.protocol = 'mysql:';
-    return url.toString();
+    const parsed = new URL(url);
+    parsed.protocol = 'mysql:';
+    return parsed.toString();
   },
   isRetryable: (error) => (error as { errno?: unknown } | null)?.errno === ER_LOCK_DEADLOCK,
   loadDriver: async () => (await import('./driver.js')).createMysqlDriver,

@@ -23,7 +23,7 @@ export const postgresDialect: DialectInfo = {
   beginTransaction: ({ isolation, readOnly }) => [
     ['BEGIN', isolation === undefined ? '' : ` ISOLATION LEVEL ${isolation.toUpperCase()}`, accessMode(readOnly)].join(''),
   ],
-  driverUrl: (url) => url.toString(),
+  driverUrl: (url) => url,
   isRetryable: (error) => RETRYABLE.has((error as { code?: unknown } | null)?.code as string),
   loadDriver: async () => (await import('./driver.js')).createPostgresDriver,
 };
