@@ -5,10 +5,9 @@
  * `npx tsx bench/profile.ts` after `make build`; PROFILE_DIALECTS and PROFILE_CALLS narrow or lengthen it.
  * The full texts go to bench/results/profile-*.json.
  */
-import { tracingChannel } from 'node:diagnostics_channel';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Dialect, Pool, QueryTrace } from '../lib/index.js';
+import type { Dialect, Pool } from '../lib/index.js';
 import { createScratch } from '../test/helpers/servers.js';
 import { createAppSql, DIRTIED, HAND_DELETES, TEST_REST } from './app-tables.js';
 import { loadBuilds } from './builds.js';
@@ -17,54 +16,13 @@ import { mysqlDriver } from './drivers/mysql.js';
 import { postgresDriver } from './drivers/postgres.js';
 import { summarize } from './measure.js';
 import { Resources } from './resources.js';
+import { Recorder, type Step } from './trace-recorder.js';
 import { createPairsSql, referencedPair, reloadParentChildSql, W3_CHILD, W3_PARENT } from './tables.js';
 import { createUnrelated, reapLeftovers, scaleLabel } from './unrelated-tables.js';
 
 const DRIVERS: Readonly<Record<Dialect, Driver>> = { mysql: mysqlDriver, postgres: postgresDriver };
 const CALLS = Number(process.env.PROFILE_CALLS ?? 15);
 const DIALECTS = (process.env.PROFILE_DIALECTS ?? 'mysql,postgres').split(',') as Dialect[];
-
-/** One statement of a call, as sent. */
-interface Step {
-  readonly text: string;
-  readonly millis: number;
-}
-
-/** Records every statement sqlpin sends while `op` runs: the texts, and the time from sending to the reply. */
-class Recorder {
-  #steps: Step[] = [];
-  readonly #started = new WeakMap<object, number>();
-  readonly #channel = tracingChannel<unknown, QueryTrace>('sqlpin:query');
-  readonly #handlers = {
-    start: (context: QueryTrace) => {
-      this.#started.set(context, performance.now());
-    },
-    end: () => {},
-    asyncStart: () => {},
-    asyncEnd: (context: QueryTrace) => this.#end(context),
-    error: (context: QueryTrace) => this.#end(context),
-  };
-
-  constructor() {
-    this.#channel.subscribe(this.#handlers);
-  }
-
-  async record(op: () => Promise<unknown>): Promise<{ total: number; steps: Step[] }> {
-    this.#steps = [];
-    const started = performance.now();
-    await op();
-    return { total: performance.now() - started, steps: this.#steps };
-  }
-
-  close(): void {
-    this.#channel.unsubscribe(this.#handlers);
-  }
-
-  #end(context: QueryTrace): void {
-    const started = this.#started.get(context);
-    if (started !== undefined) this.#steps.push({ text: context.text, millis: performance.now() - started });
-  }
-}
 
 /** What one scenario measured: each statement's median over the calls, and the whole call's. */
 interface Profile {
