@@ -6,7 +6,7 @@ import { interleave, meanMillis, type Arm } from '../measure.js';
 import { Resources } from '../resources.js';
 import { caseResult, measureCase, type CaseResult } from '../results.js';
 import { createPairsSql, referencedPair, reloadParentChildSql, W3_CHILD, W3_PARENT } from '../tables.js';
-import { createUnrelated, reapLeftovers, scaleLabel, UNRELATED_PAIRS } from '../unrelated-tables.js';
+import { createUnrelated, DROP_LIMIT_MILLIS, reapLeftovers, scaleLabel, UNRELATED_PAIRS } from '../unrelated-tables.js';
 
 /** Truncates per sample, as in W3: each timed alone, after an untimed reload. */
 const CALLS_PER_SAMPLE = 4;
@@ -80,8 +80,12 @@ const NOTE = `each sample: mean of ${CALLS_PER_SAMPLE} truncates, 1,000 + 1,000 
 /** The W3 pair in a new database (on PostgreSQL, a schema in a new database), with its arms. */
 async function pairSpace(ctx: StandaloneContext, part: string, resources: Resources): Promise<PairSpace> {
   const { dialect, driver } = ctx;
-  const scratch = resources.add(`W7 ${part}`, await createScratch(dialect, scaleLabel(part), undefined, { ownDatabase: true }), (s) =>
-    s.drop(),
+  // On PostgreSQL the crowd lives in one of these databases, and goes with it.
+  const scratch = resources.add(
+    `W7 ${part}`,
+    await createScratch(dialect, scaleLabel(part), undefined, { ownDatabase: true }),
+    (s) => s.drop(),
+    DROP_LIMIT_MILLIS,
   );
   const loader = resources.add(`W7 ${part} loader`, await driver.connect(scratch.url, true), (s) => s.close());
   await loader.query(createPairsSql(dialect, [{ parent: W3_PARENT, child: W3_CHILD }]));
