@@ -13,7 +13,7 @@ import { postgresDriver } from '../drivers/postgres.js';
 import { Resources } from '../resources.js';
 import { createPairsSql, W3_CHILD, W3_PARENT } from '../tables.js';
 import { Recorder } from '../trace-recorder.js';
-import { createUnrelated } from '../unrelated-tables.js';
+import { createUnrelated, DROP_LIMIT_MILLIS, reapLeftovers, scaleLabel } from '../unrelated-tables.js';
 import { indexLed } from './postgres-catalog-rewrite.js';
 import { compare, formatTiming, type Candidate } from './timing.js';
 
@@ -116,9 +116,11 @@ const resources = new Resources();
 try {
   const scratch: Scratch = resources.add(
     'scratch',
-    await createScratch('postgres', 'research_catalog', undefined, { ownDatabase: true }),
+    await createScratch('postgres', scaleLabel('research_catalog'), undefined, { ownDatabase: true }),
     (s) => s.drop(),
+    DROP_LIMIT_MILLIS,
   );
+  await reapLeftovers(scratch);
   const loader = await postgresDriver.connect(scratch.url, true);
   await loader.query(`${createAppSql('postgres')}\n${createPairsSql('postgres', [{ parent: W3_PARENT, child: W3_CHILD }])}`);
   await loader.close();
