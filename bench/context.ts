@@ -16,6 +16,9 @@ export interface BenchContext {
   readonly signal: AbortSignal;
 }
 
+/** What a workload that makes every table it uses needs: no shared scratch database. */
+export type StandaloneContext = Omit<BenchContext, 'url' | 'loader'>;
+
 /** The text every W1 arm sends. */
 export const SELECT_ONE = 'SELECT 1';
 

@@ -1,7 +1,7 @@
 import type { Dialect } from '../lib/index.js';
 import { createScratch } from '../test/helpers/servers.js';
 import type { Build } from './builds.js';
-import type { BenchContext } from './context.js';
+import type { BenchContext, StandaloneContext } from './context.js';
 import type { Driver } from './drivers/driver.js';
 import { mysqlDriver } from './drivers/mysql.js';
 import { postgresDriver } from './drivers/postgres.js';
@@ -12,18 +12,27 @@ import { createTablesSql } from './tables.js';
 import { checkTargets } from './targets.js';
 import { measureCleanup } from './workloads/cleanup.js';
 import { measurePinned } from './workloads/pinned.js';
+import { measurePerTestReset } from './workloads/per-test-reset.js';
 import { measureReset } from './workloads/reset.js';
+import { measureScale } from './workloads/scale.js';
 import { measureSelect } from './workloads/select.js';
 import { measureTruncateReferenced } from './workloads/truncate-referenced.js';
 
 const DRIVERS: Readonly<Record<Dialect, Driver>> = { mysql: mysqlDriver, postgres: postgresDriver };
 
-const WORKLOADS: Readonly<Record<WorkloadId, (ctx: BenchContext) => Promise<CaseResult[]>>> = {
+/** Workloads that use the run's shared scratch database and its tables. */
+const SHARED: Readonly<Partial<Record<WorkloadId, (ctx: BenchContext) => Promise<CaseResult[]>>>> = {
   W1: measureSelect,
   W2: measurePinned,
   W3: measureTruncateReferenced,
   W4: measureCleanup,
   W5: measureReset,
+  W6: measurePerTestReset,
+};
+
+/** Workloads that run once the shared scratch database is dropped: W7 counts every table on the server. */
+const ALONE: Readonly<Partial<Record<WorkloadId, (ctx: StandaloneContext) => Promise<CaseResult[]>>>> = {
+  W7: measureScale,
 };
 
 /**
@@ -40,6 +49,12 @@ export async function benchDialect(
   const driver = DRIVERS[dialect];
   const report: DialectReport = { dialect, server: 'unknown', cases: [], roundTrips: [], targets: [] };
   const progress = (message: string) => console.error(`[${dialect}] ${message}`);
+  const timed = async (id: WorkloadId, workload: () => Promise<CaseResult[]>) => {
+    const started = performance.now();
+    const cases = await workload();
+    progress(`${id} done in ${((performance.now() - started) / 1_000).toFixed(1)} s`);
+    return cases;
+  };
   try {
     const scratch = await createScratch(dialect, 'bench', undefined, { ownDatabase: true });
     try {
@@ -54,10 +69,8 @@ export async function benchDialect(
         progress('counting round trips');
         report.roundTrips.push(...(await countRoundTrips(ctx)));
         for (const id of settings.workloads) {
-          const started = performance.now();
-          const cases = await WORKLOADS[id](ctx);
-          report.cases.push(...cases);
-          progress(`${id} done in ${((performance.now() - started) / 1_000).toFixed(1)} s`);
+          const workload = SHARED[id];
+          if (workload !== undefined) report.cases.push(...(await timed(id, () => workload(ctx))));
         }
       } finally {
         await loader.close();
@@ -65,6 +78,10 @@ export async function benchDialect(
     } finally {
       progress(`dropping ${scratch.name}`);
       await scratch.drop();
+    }
+    for (const id of settings.workloads) {
+      const workload = ALONE[id];
+      if (workload !== undefined) report.cases.push(...(await timed(id, () => workload({ dialect, driver, builds, settings, signal }))));
     }
   } catch (error) {
     report.error = error instanceof Error ? error.message : String(error);

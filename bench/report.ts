@@ -27,6 +27,10 @@ const TITLES: Readonly<Record<string, string>> = {
   W4: 'cleanup of tables in parent/child pairs',
   W5: 'reset between tests: ms per reset',
   'W5 tables': 'reset between tests, the curve over table count (every table dirty, 100 rows)',
+  W6: 'the reset before each test: 20 app tables, a test wrote 3 rows into 3 of them; ms per reset',
+  'W6 next':
+    "the app's next statement after each W6 reset, on another session of its pool; ms (DDL makes other sessions drop what they cached of a table)",
+  W7: 'W3 on a server without other tables, then with 2,000 unrelated parent/child pairs in another database (MySQL) or schema (PostgreSQL)',
   'W5 rows':
     "reset between tests, the threshold curve: sqlpin emptying 10 tables of n rows each by TRUNCATE or DELETE; ms/table is what 'auto' weighs",
 };
@@ -34,7 +38,7 @@ const TITLES: Readonly<Record<string, string>> = {
 /** The report of one dialect as text: cases, dist against src, round trips, targets. */
 export function formatDialect(report: DialectReport, settings: Settings): string {
   const lines = [`=== ${report.dialect} (${report.server}) ===`];
-  for (const workload of ['W1', 'W2', 'W3', 'W4', 'W5', 'W5 tables', 'W5 rows']) {
+  for (const workload of ['W1', 'W2', 'W3', 'W4', 'W5', 'W5 tables', 'W5 rows', 'W6', 'W6 next', 'W7']) {
     const cases = report.cases.filter((c) => c.workload === workload);
     if (cases.length > 0) lines.push('', ...formatWorkload(workload, cases, settings));
   }

@@ -55,15 +55,28 @@ export interface CaseSpec {
 /** Measures the arms of one case interleaved; the first arm is the floor every ratio is taken against. */
 export async function measureCase(spec: CaseSpec, arms: readonly Arm[], signal: AbortSignal): Promise<CaseResult> {
   const samples = await interleave(arms, spec.reps, signal);
+  return caseResult(
+    spec,
+    arms.map((arm) => arm.name),
+    samples,
+  );
+}
+
+/**
+ * Summarizes samples already taken, one list per arm in `names` order; the
+ * first is the floor. For figures taken beside another case's samples (W6's
+ * next query after each reset), which share that case's interleaving.
+ */
+export function caseResult(spec: CaseSpec, names: readonly string[], samples: readonly (readonly Sample[])[]): CaseResult {
   const summaries = samples.map((armSamples) => summarize(armSamples.map((sample) => sample.value)));
   const floor = summaries[0]!.median;
   return {
     ...spec,
-    floor: arms[0]!.name,
-    arms: arms.map((arm, i) => {
+    floor: names[0]!,
+    arms: names.map((name, i) => {
       const cpu = samples[i]!.flatMap((sample) => (sample.cpuMicrosPerOp === undefined ? [] : [sample.cpuMicrosPerOp]));
       return {
-        name: arm.name,
+        name,
         samples: samples[i]!,
         ...summaries[i]!,
         ratio: summaries[i]!.median / floor,

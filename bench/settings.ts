@@ -1,7 +1,7 @@
 import type { Dialect } from '../lib/index.js';
 
-/** The five workloads of the benchmark. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+/** The workloads of the benchmark. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7';
 
 /** How much the benchmark measures. The defaults keep each dialect near a minute; a quiet machine can afford more. */
 export interface Settings {
@@ -14,7 +14,7 @@ export interface Settings {
 }
 
 const DIALECTS: readonly Dialect[] = ['mysql', 'postgres'];
-const WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+const WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'];
 
 /** Reads BENCH_DIALECTS, BENCH_ONLY, BENCH_REPS and BENCH_WINDOW_MS; a bad value stops the run before any SQL. */
 export function readSettings(env: NodeJS.ProcessEnv): Settings {

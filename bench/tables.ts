@@ -24,8 +24,12 @@ export function cleanupTables(count: number): string[] {
 
 /** DDL for every table the benchmark uses, as one batch. */
 export function createTablesSql(dialect: Dialect): string {
-  const all = [{ parent: W3_PARENT, child: W3_CHILD }, ...pairs(Math.max(...CLEANUP_SIZES) / 2)];
-  return all
+  return createPairsSql(dialect, [{ parent: W3_PARENT, child: W3_CHILD }, ...pairs(Math.max(...CLEANUP_SIZES) / 2)]);
+}
+
+/** DDL for parent/child pairs shaped like W3's: a serial key, an int, and the child's foreign key to its parent. */
+export function createPairsSql(dialect: Dialect, tables: readonly { parent: string; child: string }[]): string {
+  return tables
     .map(
       ({ parent, child }) =>
         `CREATE TABLE ${parent} (${KEY[dialect]}, v INT NOT NULL);

@@ -3,13 +3,24 @@ import { ARM } from './context.js';
 import type { Driver } from './drivers/driver.js';
 import type { CaseResult } from './results.js';
 import { CLEANUP_SIZES } from './tables.js';
+import { W6_ARM, W6_CASE } from './workloads/per-test-reset.js';
 import { BEST_STRATEGY, RESET_ARM, RESET_CASES } from './workloads/reset.js';
+import { W7_CASCADE, W7_CASE } from './workloads/scale.js';
 
 /** W5 goals from issue 10, per case in RESET_CASES order: truncateAll's default over the TRUNCATE floor. */
 const RESET_GOALS: Readonly<Record<Dialect, readonly number[]>> = {
   mysql: [0.4, 0.1, 0.1, 1.05],
   postgres: [0.6, 0.25, 0.25, 1.05],
 };
+
+/** W6 goals from issue 13: sqlpin's reset over the three hand-written DELETEs it replaces. */
+const PER_TEST_GOALS: Readonly<Record<Dialect, { defaults: number; keepingCounters: number }>> = {
+  mysql: { defaults: 2, keepingCounters: 1 },
+  postgres: { defaults: 1, keepingCounters: 1 },
+};
+
+/** W7: a truncate may cost at most this much more with 4,000 unrelated tables on the server than without. */
+const SCALE_GOAL = 1.2;
 
 /** One target the lead reports against: a ratio of medians from the same run, and whether it holds. */
 export interface TargetCheck {
@@ -32,11 +43,8 @@ interface Goal {
 export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly CaseResult[]): TargetCheck[] {
   const median = (workload: string, label: string, arm: string) =>
     cases.find((c) => c.workload === workload && c.label === label)?.arms.find((a) => a.name === arm)?.median;
-  const ratio = (workload: string, label: string, arm: string, over: string) => {
-    const top = median(workload, label, arm);
-    const bottom = median(workload, label, over);
-    return top === undefined || bottom === undefined ? undefined : top / bottom;
-  };
+  const ratio = (workload: string, label: string, arm: string, floor: string) =>
+    over(median(workload, label, arm), median(workload, label, floor));
   const cpu = (workload: string, label: string, arm: string) =>
     cases.find((c) => c.workload === workload && c.label === label)?.arms.find((a) => a.name === arm)?.cpuMicrosPerOp;
   const cpuOver = (label: string, arm: string, over: string) => {
@@ -128,12 +136,36 @@ export function checkTargets(dialect: Dialect, driver: Driver, cases: readonly C
         measured: ratio('W5', resetCase.label, RESET_ARM.truncateAll(BEST_STRATEGY), ARM.byHand),
       }),
     ),
+    {
+      target: `W6 truncateAll() / ${W6_ARM.deletes}`,
+      at: 'most',
+      bound: PER_TEST_GOALS[dialect].defaults,
+      measured: ratio('W6', W6_CASE.reset, W6_ARM.defaults('dist'), W6_ARM.deletes),
+    },
+    {
+      target: `W6 truncateAll({ restartIdentity: false }) / ${W6_ARM.deletes}`,
+      at: 'most',
+      bound: PER_TEST_GOALS[dialect].keepingCounters,
+      measured: ratio('W6', W6_CASE.reset, W6_ARM.keepingCounters('dist'), W6_ARM.deletes),
+    },
+    ...[ARM.sqlpin('truncate', 'dist'), W7_CASCADE('dist')].map(
+      (arm): Goal => ({
+        target: `W7 ${arm.replace(/^sqlpin | \(dist\)$/g, '')}: ${W7_CASE.crowded} / ${W7_CASE.alone}`,
+        at: 'most',
+        bound: SCALE_GOAL,
+        measured: over(median('W7', W7_CASE.crowded, arm), median('W7', W7_CASE.alone, arm)),
+      }),
+    ),
   ];
   return goals.map(({ target, at, bound, measured }) => ({
     target,
     goal: `${at === 'least' ? '>=' : '<='} ${bound.toFixed(2)}`,
     ...(measured === undefined ? {} : { measured, met: at === 'least' ? measured >= bound : measured <= bound }),
   }));
+}
+
+function over(top: number | undefined, bottom: number | undefined): number | undefined {
+  return top === undefined || bottom === undefined ? undefined : top / bottom;
 }
 
 function perTableGrowth(largest: number | undefined, smallest: number | undefined): number | undefined {
