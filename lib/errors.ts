@@ -19,6 +19,7 @@ export type SqlpinErrorCode =
   | 'ERR_LOCK_TIMEOUT'
   | 'ERR_CONNECTION_LOST'
   | 'ERR_ABORTED'
+  | 'ERR_QUERY_CANCELLED'
   | 'ERR_NOT_A_TABLE'
   | 'ERR_TRUNCATE_REFUSED';
 
@@ -211,20 +212,29 @@ export function toBlockers(rows: readonly Record<string, unknown>[]): LockBlocke
   }));
 }
 
-/** Waiting for table locks took longer than `lockTimeoutMillis`. Nothing was emptied. */
+/**
+ * Waiting for table locks took longer than `lockTimeoutMillis`. Nothing was
+ * emptied. `blockers` are the sessions holding the locks; where the server
+ * does not say who holds them (MariaDB without the METADATA_LOCK_INFO plugin)
+ * it is empty and `blockersKnown` is false, rather than a guess that names bystanders.
+ */
 export class LockTimeoutError extends SqlpinError {
   declare readonly code: 'ERR_LOCK_TIMEOUT';
   readonly lockTimeoutMillis: number;
   readonly blockers: readonly LockBlocker[];
+  readonly blockersKnown: boolean;
 
-  constructor(lockTimeoutMillis: number, blockers: readonly LockBlocker[], cause: unknown) {
+  constructor(lockTimeoutMillis: number, blockers: readonly LockBlocker[] | 'unknown', cause: unknown) {
     const held =
-      blockers.length === 0
-        ? 'the sessions holding them had gone when looked up'
-        : `held by session ${blockers.map((b) => b.id).join(', ')}`;
+      blockers === 'unknown'
+        ? 'the server does not say which sessions hold them'
+        : blockers.length === 0
+          ? 'the sessions holding them had gone when looked up'
+          : `held by session ${blockers.map((b) => b.id).join(', ')}`;
     super('ERR_LOCK_TIMEOUT', `the table locks were not granted within ${lockTimeoutMillis} ms (${held}); nothing was emptied`, { cause });
     this.lockTimeoutMillis = lockTimeoutMillis;
-    this.blockers = blockers;
+    this.blockers = blockers === 'unknown' ? [] : blockers;
+    this.blockersKnown = blockers !== 'unknown';
   }
 }
 
@@ -246,6 +256,24 @@ export class ConnectionLostError extends SqlpinError {
 
   constructor(cause: unknown, outcome?: CommitOutcome) {
     super('ERR_CONNECTION_LOST', `the session's connection was lost during the call${outcomeText(outcome)}: see cause`, { cause });
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * The server cancelled the call's running statement at another session's
+ * request (KILL QUERY, pg_cancel_backend), not at sqlpin's. The driver's error
+ * is `cause`; `outcome: 'unknown'` for a truncate that may have emptied part
+ * of its tables when it was cancelled.
+ */
+export class QueryCancelledError extends SqlpinError {
+  declare readonly code: 'ERR_QUERY_CANCELLED';
+  readonly outcome: CommitOutcome | undefined;
+
+  constructor(cause: unknown, outcome?: CommitOutcome) {
+    super('ERR_QUERY_CANCELLED', `the server cancelled the statement at another session's request${outcomeText(outcome)}: see cause`, {
+      cause,
+    });
     this.outcome = outcome;
   }
 }

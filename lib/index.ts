@@ -33,6 +33,7 @@ export {
   LockTimeoutError,
   ConnectionLostError,
   AbortError,
+  QueryCancelledError,
   NotATableError,
   TruncateRefusedError,
   type CommitOutcome,

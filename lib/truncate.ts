@@ -25,7 +25,8 @@ export interface TruncateOptions {
   /**
    * Longest wait for the table locks: past it the call rejects with
    * `LockTimeoutError` naming the sessions that hold them, and nothing is
-   * emptied. Default 0: wait as long as the server does.
+   * emptied. Default 0: wait as long as the server does. MySQL locks the
+   * tables first, which needs the LOCK TABLES privilege.
    */
   lockTimeoutMillis?: number;
   /** How each table is emptied; changes the speed, never the result. Default 'truncate'. */

@@ -25,6 +25,7 @@ const samples: Record<string, () => sqlpin.SqlpinError> = {
   LockTimeoutError: () => new sqlpin.LockTimeoutError(200, [], new Error('55P03')),
   ConnectionLostError: () => new sqlpin.ConnectionLostError(new Error('Connection terminated unexpectedly')),
   AbortError: () => new sqlpin.AbortError(new Error('stop')),
+  QueryCancelledError: () => new sqlpin.QueryCancelledError(new Error('Query execution was interrupted')),
   NotATableError: () => new sqlpin.NotATableError('public.v', 'view'),
   TruncateRefusedError: () => new sqlpin.TruncateRefusedError('row security', ['public.child'], 'a policy hides rows'),
 };
@@ -86,4 +87,7 @@ t.test('LockTimeoutError names its blockers, or says they had gone', async (t) =
   const blocker = { id: 42, user: 'app', state: 'idle in transaction', seconds: 3, statement: 'SELECT 1' };
   t.match(new sqlpin.LockTimeoutError(200, [blocker], undefined).message, /session 42/);
   t.match(new sqlpin.LockTimeoutError(200, [], undefined).message, /had gone/);
+  const unknown = new sqlpin.LockTimeoutError(200, 'unknown', undefined);
+  t.match(unknown.message, /does not say which sessions/);
+  t.same([unknown.blockers, unknown.blockersKnown], [[], false], 'no guess: no blockers, and it says so');
 });
