@@ -64,26 +64,3 @@ export function restoreSettings(envelope: Envelope, lockWait?: number): string {
 export function releaseLocks(envelope: Envelope): string | undefined {
   return envelope.locks.length === 0 ? undefined : `DO ${envelope.locks.map((lock) => `RELEASE_LOCK('${lock}')`).join(', ')}`;
 }
-
-/**
- * MariaDB: the whole truncate in one compound statement, one round trip. The
- * handler puts the checks back and frees the locks before an error leaves the
- * server. The locks count as held before they are asked for: freeing one never
- * taken is harmless, keeping one taken is not.
- */
-export function compoundStatement(envelope: Envelope, statements: readonly string[]): string {
-  const restore = restoreSettings(envelope);
-  const release = releaseLocks(envelope);
-  const releaseIfLocked = release === undefined ? '' : `IF sqlpin_locked THEN ${release}; END IF; `;
-  const acquire = envelope.locks.map(
-    (lock) =>
-      `IF NOT (GET_LOCK('${lock}', @@lock_wait_timeout) <=> 1) THEN ` +
-      `SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'sqlpin: timed out waiting for another truncate of this database'; END IF`,
-  );
-  return (
-    'BEGIN NOT ATOMIC DECLARE sqlpin_locked INT DEFAULT 0; ' +
-    `DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ${restore}; ${releaseIfLocked}RESIGNAL; END; ` +
-    (acquire.length === 0 ? '' : `SET sqlpin_locked = 1; ${acquire.join('; ')}; `) +
-    `SET FOREIGN_KEY_CHECKS = 0; ${statements.join('; ')}; ${restore}; ${releaseIfLocked}END`
-  );
-}

@@ -1,7 +1,10 @@
+import { TruncateRefusedError } from '../../lib/errors.js';
+import { formatTableName } from '../../lib/identifiers.js';
 import type { Session, TruncateConfig } from '../../lib/driver.js';
 import { isClean, mayDelete, rowProbeLimit, type AutoThresholds, type TableState } from '../../lib/truncate-plan.js';
-import { literal, toCounter, type Candidate, type CatalogTable } from './catalog.js';
+import { keyOf, literal, refuseVersioned, VERSIONED, type Candidate, type CatalogTable } from './catalog.js';
 import { quoteMysql } from './names.js';
+import type { Unprivileged } from './refusals.js';
 
 /**
  * Where 'auto' stops deleting, from bench W5's threshold curve (README,
@@ -29,29 +32,56 @@ const atStart = (counter: number | null) => (counter ?? 1) <= 1;
  * (cascaded tables), and, for 'auto', whether a table where a DELETE may be
  * chosen holds more rows than its threshold.
  */
-export async function dirtyTables(session: Session, tables: readonly Candidate[], options: TruncateConfig): Promise<Dirty[]> {
-  const columns = tables.flatMap((table, i) => stateColumns(table, i, options));
+export async function dirtyTables(
+  session: Session,
+  tables: readonly Candidate[],
+  options: TruncateConfig,
+  { truncateOnly, noAlter }: Unprivileged,
+): Promise<Dirty[]> {
+  const columns = tables.flatMap((table, i) => stateColumns(table, i, options, truncateOnly.has(keyOf(table))));
   const answer = columns.length === 0 ? {} : (await session.query<Record<string, unknown>>(`SELECT ${columns.join(', ')}`)).rows[0]!;
-  return tables.flatMap((table, i) => {
-    const autoIncrement = table.autoIncrement === undefined ? toCounter(answer[`a${i}`]) : table.autoIncrement;
+  const read = tables.map((table, i) => (table.autoIncrement === undefined ? { ...table, ...catalogFacts(answer[`a${i}`]) } : table));
+  // Cascaded tables are known only now: one that is system-versioned is refused, clean or not, as the raw TRUNCATE would be.
+  refuseVersioned(read);
+  const dirty = read.flatMap((table, i) => {
+    const autoIncrement = table.autoIncrement ?? null;
     const rows = rowsSeen(answer[`r${i}`], answer[`m${i}`], rowProbeLimit(options.strategy, MYSQL_AUTO));
-    // mustTruncate is not known yet: DELETE triggers are read for the tables a DELETE is chosen for.
-    const state: TableState = { hasRows: rows > 0, rows, counterAtStart: atStart(autoIncrement), mustTruncate: false };
+    // Else not known yet: DELETE triggers are read for the tables a DELETE is chosen for.
+    const mustTruncate = truncateOnly.has(keyOf(table));
+    const state: TableState = { hasRows: rows > 0, rows, counterAtStart: atStart(autoIncrement), mustTruncate };
     return isClean(state, options.restartIdentity) ? [] : [{ schema: table.schema, name: table.name, autoIncrement, state }];
   });
+  if (!options.restartIdentity) refuseCounterKept(dirty, noAlter);
+  return dirty;
 }
 
-/** The columns the state read asks of table number `i`: its counter (if unknown), and its rows where they matter. */
-function stateColumns(table: Candidate, i: number, options: TruncateConfig): string[] {
+/** `restartIdentity: false` puts a moved counter back with ALTER TABLE after the TRUNCATE: refused up front where ALTER is missing. */
+function refuseCounterKept(tables: readonly Dirty[], noAlter: ReadonlySet<string>): void {
+  const stuck = tables.filter((table) => !atStart(table.autoIncrement) && noAlter.has(keyOf(table)));
+  if (stuck.length === 0) return;
+  throw new TruncateRefusedError(
+    'privilege',
+    stuck.map(formatTableName).sort(),
+    'restartIdentity: false puts each counter back with ALTER TABLE, which needs the ALTER privilege the current user lacks on these',
+  );
+}
+
+/**
+ * The columns the state read asks of table number `i`: its counter (if
+ * unknown), and its rows where they matter and may be read (`unread`: not,
+ * so it counts as holding rows).
+ */
+function stateColumns(table: Candidate, i: number, options: TruncateConfig, unread: boolean): string[] {
   const target = `${quoteMysql(table.schema)}.${quoteMysql(table.name)}`;
   const columns: string[] = [];
   if (table.autoIncrement === undefined) {
     // Equality on both columns lets MariaDB open just this table; BINARY makes the match exact.
     const [schema, name] = [literal(table.schema), literal(table.name)];
-    columns.push(`(SELECT AUTO_INCREMENT FROM information_schema.TABLES
+    columns.push(`(SELECT CONCAT(TABLE_TYPE, '/', COALESCE(AUTO_INCREMENT, '')) FROM information_schema.TABLES
                     WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${name} AND BINARY TABLE_SCHEMA = ${schema} AND BINARY TABLE_NAME = ${name}) AS a${i}`);
   }
   const known = table.autoIncrement === undefined ? undefined : atStart(table.autoIncrement);
+  if (unread) return columns;
   if (rowProbeLimit(options.strategy, MYSQL_AUTO) > 1 && mayDelete(known, options, MYSQL_AUTO)) {
     // More rows than the threshold exactly when the row after it exists: no derived table to materialise per table.
     columns.push(
@@ -62,6 +92,14 @@ function stateColumns(table: Candidate, i: number, options: TruncateConfig): str
     columns.push(`EXISTS (SELECT 1 FROM ${target}) AS r${i}`);
   }
   return columns;
+}
+
+/** A cascaded table's kind and counter, read as `TABLE_TYPE/AUTO_INCREMENT` (a type holds no slash). */
+function catalogFacts(value: unknown): { autoIncrement: number | null; versioned: boolean } {
+  const text = String(value ?? '/');
+  const slash = text.lastIndexOf('/');
+  const counter = text.slice(slash + 1);
+  return { autoIncrement: counter === '' ? null : Number(counter), versioned: text.slice(0, slash) === VERSIONED };
 }
 
 /** The threshold 'auto' will apply to a table: known once its counter is (`atStart`), else the larger one. */

@@ -2,10 +2,11 @@ import type { TruncateConfig, TruncateFrame, TruncateTarget } from '../../lib/dr
 import { methodFor } from '../../lib/truncate-plan.js';
 import { addReferencing, deleteTriggered, keyOf, resolve, type Resolution } from './catalog.js';
 import type { MysqlSession } from './session.js';
-import { runCompound, runStepwise } from './execute.js';
+import { runTruncate } from './execute.js';
 import { emptyStatements, qualified, turnLocks, type Envelope } from './plan.js';
 import { dirtyTables, MYSQL_AUTO, type Dirty } from './probe.js';
 import { refuseReadOnlyMysql } from './read-only.js';
+import { refuseInexact } from './refusals.js';
 
 /**
  * MySQL truncate on one pinned session, outside any transaction (the core
@@ -29,12 +30,12 @@ export async function truncateMysql(
   if (emptied.length === 0) return;
   const statements = emptied.flatMap((table) => emptyStatements(table, options));
   const envelope: Envelope = { checks: resolution.checks, locks: turnLocks(emptied, session.connection.galera === true) };
-  if (session.connection.mariadb && options.lockTimeoutMillis === 0) return runCompound(session, envelope, statements);
-  const bound =
-    options.lockTimeoutMillis === 0
-      ? undefined
-      : { lockTimeoutMillis: options.lockTimeoutMillis, lockWait: resolution.lockWait, tables: emptied };
-  return runStepwise(session, envelope, statements, bound);
+  const emptying = { statements, compound: session.connection.mariadb && !resolution.oracleMode };
+  return runTruncate(session, envelope, emptying, {
+    lockTimeoutMillis: options.lockTimeoutMillis,
+    lockWait: resolution.lockWait,
+    tables: emptied,
+  });
 }
 
 /** Resolves the call's tables and reads their state: what to empty, and what the session's settings were. */
@@ -44,8 +45,9 @@ async function readTables(
   options: TruncateConfig,
 ): Promise<{ resolution: Resolution; emptied: Dirty[] }> {
   const resolution = await resolve(session, what);
-  const candidates = options.cascade ? await addReferencing(session, resolution.named) : resolution.named;
-  const dirty = await dirtyTables(session, candidates, options);
+  const candidates = options.cascade ? await addReferencing(session, resolution.named, resolution.grants) : resolution.named;
+  const unprivileged = await refuseInexact(session, resolution, candidates, options);
+  const dirty = await dirtyTables(session, candidates, options, unprivileged);
   return { resolution, emptied: await withTriggers(session, dirty, options) };
 }
 
