@@ -12,14 +12,14 @@ const LOCK_NOT_AVAILABLE = '55P03';
  */
 const BLOCKERS_SQL = `
 SELECT DISTINCT a.pid AS id, a.usename AS "user", a.state,
-       floor(EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.state_change)))::int AS seconds,
-       left(a.query, 200) AS statement
-  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
- WHERE l.granted AND l.relation = ANY($1::oid[]) AND l.pid <> $2
+       pg_catalog.floor(EXTRACT(EPOCH FROM pg_catalog.now() - COALESCE(a.xact_start, a.state_change)))::int AS seconds,
+       pg_catalog.left(a.query, 200) AS statement
+  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+ WHERE l.granted AND l.relation = ANY($1::pg_catalog.oid[]) AND l.pid <> $2
  ORDER BY a.pid`;
 
 /** One round trip sets `lock_timeout` for the rest of the transaction and reads what it was. */
-const SET_LOCK_TIMEOUT_SQL = `SELECT previous, set_config('lock_timeout', $1, true) FROM (SELECT current_setting('lock_timeout') AS previous) AS s`;
+const SET_LOCK_TIMEOUT_SQL = `SELECT previous, pg_catalog.set_config('lock_timeout', $1, true) FROM (SELECT pg_catalog.current_setting('lock_timeout') AS previous) AS s`;
 
 /**
  * Runs `lock` under `lock_timeout`, restoring the setting once the locks are

@@ -1,8 +1,27 @@
 import type { TruncateTarget } from '../../lib/driver.js';
-import { InvalidArgumentError, TableNotFoundError } from '../../lib/errors.js';
+import { InvalidArgumentError, NotATableError, TableNotFoundError, TruncateRefusedError, type ObjectKind } from '../../lib/errors.js';
 import { formatTableName, type TableName } from '../../lib/identifiers.js';
+import { catalogAll, catalogTables } from './catalog-sql.js';
 import { quotePostgres } from './names.js';
 import type { PostgresSession } from './session.js';
+
+/** A sequence a table owns, as RESTART IDENTITY would restart it. */
+export interface OwnedSequence {
+  /** Schema-qualified and quoted. */
+  readonly name: string;
+  readonly start: string;
+  /** The role may read where it stands (SELECT on it). */
+  readonly readable: boolean;
+  /** The role owns it, as RESTART IDENTITY and ALTER SEQUENCE require. */
+  readonly owned: boolean;
+}
+
+/** A foreign key that references a table, with its actions (pg_constraint's confdeltype, confupdtype). */
+interface KeyAction {
+  readonly child: string;
+  readonly del: string;
+  readonly upd: string;
+}
 
 /** A table as the catalog knows it. */
 export interface CatalogTable {
@@ -11,14 +30,29 @@ export interface CatalogTable {
   readonly name: string;
   /** 'r' plain table, 'p' partitioned table. */
   readonly kind: string;
+  /**
+   * Named (or in a named table's family): emptied with its partitions and
+   * inheritance children, as a raw TRUNCATE of it does. A table met only
+   * through a foreign key goes alone, as TRUNCATE ... CASCADE adds it.
+   */
+  readonly named: boolean;
+  /** The relations a statement on it reaches (itself, its partitions, and its children when named), by oid. */
+  readonly members: readonly string[];
   /** Tables (oids) whose foreign keys reference this one. */
   readonly referencedBy: string[];
-  /** Sequences RESTART IDENTITY would restart, already quoted, with their start values. */
-  readonly sequences: { name: string; start: string }[];
+  /** Sequences RESTART IDENTITY would restart. */
+  readonly sequences: readonly OwnedSequence[];
+  /** Row-level security is in force for the current role: a read sees only the rows a policy shows. */
+  readonly rowSecurity: boolean;
+  readonly canSelect: boolean;
+  readonly canTruncate: boolean;
+  /** A TRUNCATE of it fires a trigger: it is never skipped as clean. */
+  readonly truncateFires: boolean;
   /**
-   * A DELETE would not leave what TRUNCATE leaves: a user trigger on DELETE or
-   * TRUNCATE, a DELETE rule, row-level security (a DELETE sees only some rows),
-   * or a partitioned table (triggers of its partitions).
+   * A DELETE would not leave what TRUNCATE leaves: it would fire a user
+   * trigger or rule here or through a foreign key's action, row-level security
+   * would narrow it, the role may not DELETE, it has a TRUNCATE trigger, or it
+   * is a partitioned table.
    */
   readonly mustTruncate: boolean;
 }
@@ -30,96 +64,43 @@ export interface Catalog {
   readonly tables: Map<string, CatalogTable>;
 }
 
-/**
- * Follows foreign keys from the `named` CTE to every referencing table (UNION
- * ends cycles) and describes each. What each table owns is read by joins on
- * aggregates, not by a subquery per table: with a subquery per row the planner
- * multiplies its cost by its (poor) estimate of the tables in a schema, and on a
- * catalog bloated by tests creating and dropping tables the total crossed
- * jit_above_cost, so every reset paid ~40 ms of JIT compilation. The tables
- * met are looked up by oid (LATERAL, OFFSET 0 keeps it a per-row index scan):
- * a hash join would scan all of pg_class a second time.
- */
-const FOLLOW = `
-edges AS (
-  SELECT con.conrelid AS child, con.confrelid AS parent FROM pg_constraint con
-   WHERE con.contype = 'f' AND con.confrelid IN (SELECT oid FROM named WHERE oid IS NOT NULL)
-  UNION
-  SELECT con.conrelid, con.confrelid FROM pg_constraint con JOIN edges e ON con.confrelid = e.child WHERE con.contype = 'f'
-), met AS (
-  SELECT oid FROM named WHERE oid IS NOT NULL UNION SELECT child FROM edges
-), referencing AS (
-  SELECT parent, array_agg(child::text) AS children FROM edges GROUP BY parent
-), owned AS (
-  SELECT d.refobjid AS rel, json_agg(json_build_object('name', s.oid::regclass::text, 'start', q.seqstart::text)) AS sequences
-    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_sequence q ON q.seqrelid = s.oid
-   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-     AND d.refobjid IN (SELECT oid FROM met)
-   GROUP BY d.refobjid
-), deleting_differs AS (
-  SELECT tgrelid AS rel FROM pg_trigger WHERE NOT tgisinternal AND (tgtype & 40) <> 0 AND tgrelid IN (SELECT oid FROM met)
-  UNION
-  SELECT ev_class FROM pg_rewrite WHERE ev_type = '4' AND ev_class IN (SELECT oid FROM met)
-)
-SELECT lookup.role, lookup.ord, lookup.oid::oid::text, NULL AS schema, NULL AS name, k.relkind::text AS kind,
-       NULL AS "referencedBy", NULL AS sequences, NULL AS "mustTruncate", NULL AS "isNamed"
-  FROM lookup LEFT JOIN pg_class k ON k.oid = lookup.oid
-UNION ALL
-SELECT 'met', NULL, c.oid::text, n.nspname, c.relname, c.relkind::text,
-       COALESCE(r.children, '{}'), o.sequences,
-       c.relkind = 'p' OR c.relrowsecurity OR c.oid IN (SELECT rel FROM deleting_differs),
-       c.oid IN (SELECT oid FROM named)
-  FROM met CROSS JOIN LATERAL (SELECT * FROM pg_class WHERE pg_class.oid = met.oid OFFSET 0) AS c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid
-UNION ALL
-SELECT 'backend', pg_backend_pid()::int8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
+/** What the query says of a table met, before the trigger closure. */
+interface TableInfo extends Omit<CatalogTable, 'oid' | 'kind' | 'referencedBy' | 'mustTruncate' | 'sequences' | 'members'> {
+  /** The tables it inherits from (a partition: its partitioned table). */
+  readonly parents: string[] | null;
+  /** A named table, or one of their partitions or inheritance children. */
+  readonly inFamily: boolean;
+  /** It has partitions or inheritance children (pg_class.relhassubclass). */
+  readonly hasHeirs: boolean;
+  readonly actions: KeyAction[] | null;
+  readonly sequences: OwnedSequence[] | null;
+  readonly rowSecurityEnabled: boolean;
+  readonly canDelete: boolean;
+  readonly deleteFires: boolean;
+  readonly updateFires: boolean;
+}
 
-/** The named tables (`names`, a text[] literal), resolved exactly as the server would (to_regclass honours search_path). */
-const catalogTables = (names: string) => `
-WITH RECURSIVE named AS (
-  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest(${names}) WITH ORDINALITY AS r(name, ord)
-), lookup AS (
-  SELECT 'name' AS role, ord, oid FROM named
-), ${FOLLOW}`;
-
-/**
- * Every base table of one schema (the current one when `schema` is NULL) but
- * the excepted ones (`except`, a text[] literal, resolved like named tables).
- * Partitions are emptied with their partitioned table; views, sequences and
- * foreign tables are not tables to empty. Both arguments are SQL literals.
- */
-const catalogAll = (schema: string, except: string) => `
-WITH RECURSIVE excepted AS (
-  SELECT r.ord, to_regclass(r.name) AS oid FROM unnest(${except}) WITH ORDINALITY AS r(name, ord)
-), space AS (
-  SELECT oid FROM pg_namespace WHERE nspname = COALESCE(${schema}, current_schema())
-), named AS (
-  SELECT c.oid FROM pg_class c
-   WHERE c.relnamespace IN (SELECT oid FROM space) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-     AND c.oid NOT IN (SELECT oid FROM excepted WHERE oid IS NOT NULL)
-), lookup AS (
-  SELECT 'except' AS role, ord, oid FROM excepted
-  UNION ALL
-  SELECT 'schema', NULL, (SELECT oid FROM space)
-), ${FOLLOW}`;
-
-interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | 'mustTruncate'> {
-  readonly role: 'name' | 'except' | 'schema' | 'met' | 'backend';
+interface CatalogRow {
+  readonly role: 'name' | 'except' | 'schema' | 'moved' | 'met' | 'backend';
   readonly ord: string | null;
   readonly oid: string | null;
   readonly kind: string | null;
-  readonly sequences: CatalogTable['sequences'] | null;
-  readonly mustTruncate: boolean | null;
-  readonly isNamed: boolean | null;
+  readonly refused: 'partition' | 'inheritance' | 'session setting' | null;
+  /** What a name resolved to, schema-qualified. */
+  readonly found: string | null;
+  readonly info: TableInfo | null;
 }
 
 /**
- * One round trip: resolves what to empty, follows foreign keys to every
- * referencing table, and lists what each table owns (sequences, triggers),
- * and which server backend answered (in a row of its own).
- * A missing name, or one that is not a table, is `TableNotFoundError` before
- * anything changes; so is a missing `except` entry.
+ * One round trip (two when a named table has partitions or inheritance
+ * children: reading them in the same query, for every table, would make the
+ * planner's estimate cross jit_above_cost): resolves what to empty, follows foreign keys to every
+ * referencing table, and lists what each table owns (sequences, triggers,
+ * rules), what the role may do and see there, and which server backend
+ * answered (in a row of its own). A missing name is `TableNotFoundError`, one
+ * that is not a table `NotATableError`, before anything changes; so is a bad
+ * `except` entry, and one that a raw TRUNCATE of another table would empty
+ * (a partition, an inheritance child) is refused.
  *
  * `opening` (a BEGIN, or nothing) goes in the same simple-query message, so the
  * names travel as literals, not bound parameters: a message with parameters
@@ -127,52 +108,143 @@ interface CatalogRow extends Omit<CatalogTable, 'sequences' | 'oid' | 'kind' | '
  * costs less than the round trip a Parse of its own would.
  */
 export async function readCatalog(session: PostgresSession, target: TruncateTarget, opening: string): Promise<Catalog> {
-  const { rows } = await session.query<CatalogRow>(opening + catalogQuery(target));
-  const tables = new Map<string, CatalogTable>();
+  let rows = (await session.query<CatalogRow>(opening + catalogQuery(target, []))).rows;
+  const parents = rows.filter((row) => row.info?.named === true && row.info.hasHeirs).map((row) => row.oid!);
+  if (parents.length > 0) rows = (await session.query<CatalogRow>(catalogQuery(target, parents))).rows;
+  const infos = new Map<string, CatalogRow>();
   const lookups = new Map<string, CatalogRow>();
-  const named: CatalogTable[] = [];
-  for (const { role, ord, isNamed, ...row } of rows) {
-    if (role === 'backend') session.connection.answeredBy(Number(ord));
-    else if (role !== 'met') lookups.set(`${role}:${ord}`, { role, ord, isNamed, ...row });
-    else {
-      const table: CatalogTable = {
-        ...row,
-        oid: row.oid!,
-        kind: row.kind!,
-        sequences: row.sequences ?? [],
-        mustTruncate: row.mustTruncate === true,
-      };
-      tables.set(table.oid, table);
-      if (isNamed === true) named.push(table);
-    }
+  for (const row of rows) {
+    if (row.role === 'backend') session.connection.answeredBy(Number(row.ord));
+    else if (row.role === 'met') infos.set(row.oid!, row);
+    else lookups.set(`${row.role}:${row.ord}`, row);
   }
-  return target.kind === 'tables'
-    ? { named: namedInOrder(target.tables, lookups, tables), tables }
-    : checkAll(target, lookups, named, tables);
+  const { tables, rootOf } = describeTables(infos);
+  const named = [...tables.values()].filter((table) => table.named);
+  if (target.kind === 'all') return checkAll(target, lookups, named, tables);
+  const inOrder = target.tables.map((table, i) => tables.get(rootOf(checkTable(table, lookups.get(`name:${i + 1}`))))!);
+  return { named: [...new Set([...inOrder, ...named])], tables };
 }
 
-function catalogQuery(target: TruncateTarget): string {
+/**
+ * The tables a statement names, each with what it stands for: a partition is
+ * folded into its partitioned table, and a named table's inheritance children
+ * into it, as the server empties them with it. The foreign keys of each
+ * member become the table's own, and its triggers and sequences count for it.
+ */
+function describeTables(infos: ReadonlyMap<string, CatalogRow>): {
+  tables: Map<string, CatalogTable>;
+  rootOf: (oid: string) => string;
+} {
+  const fires = firesOnDelete(infos);
+  const rootOf = folding(infos);
+  const tables = new Map<string, CatalogTable>();
+  for (const [oid, row] of infos) if (rootOf(oid) === oid) tables.set(oid, ownTable(oid, row, fires(oid)));
+  for (const [oid, row] of infos) {
+    const root = rootOf(oid);
+    if (root !== oid) tables.set(root, withMember(tables.get(root)!, ownTable(oid, row, fires(oid))));
+  }
+  for (const [oid, table] of tables) tables.set(oid, { ...table, referencedBy: [...new Set(table.referencedBy.map(rootOf))] });
+  return { tables, rootOf };
+}
+
+/** One relation as the catalog describes it, before folding. */
+function ownTable(oid: string, row: CatalogRow, deleteFires: boolean): CatalogTable {
+  const { actions, parents, inFamily, hasHeirs, rowSecurityEnabled, canDelete, updateFires, ...rest } = row.info!;
+  return {
+    ...rest,
+    oid,
+    kind: row.kind!,
+    members: [oid],
+    referencedBy: (actions ?? []).map((action) => action.child),
+    sequences: rest.sequences ?? [],
+    mustTruncate: row.kind === 'p' || rowSecurityEnabled || !canDelete || rest.truncateFires || deleteFires,
+  };
+}
+
+/** A table with a member folded in. The statements name the table: its privileges and row security are the ones checked. */
+function withMember(table: CatalogTable, member: CatalogTable): CatalogTable {
+  return {
+    ...table,
+    named: table.named || member.named,
+    members: [...table.members, ...member.members],
+    referencedBy: [...table.referencedBy, ...member.referencedBy],
+    sequences: [...table.sequences, ...member.sequences],
+    truncateFires: table.truncateFires || member.truncateFires,
+    mustTruncate: table.mustTruncate || member.mustTruncate,
+  };
+}
+
+/** The table each relation met is emptied with: a partitioned table met, or a named ancestor. */
+function folding(infos: ReadonlyMap<string, CatalogRow>): (oid: string) => string {
+  const into = (oid: string) => {
+    const info = infos.get(oid)!.info!;
+    return (info.parents ?? []).find((parent) => {
+      const up = infos.get(parent);
+      return up !== undefined && (up.kind === 'p' || (info.inFamily && up.info!.inFamily));
+    });
+  };
+  const rootOf = (oid: string): string => {
+    const parent = into(oid);
+    return parent === undefined ? oid : rootOf(parent);
+  };
+  return rootOf;
+}
+
+/**
+ * Whether a DELETE from a table fires a trigger or rule anywhere: its own, or
+ * one an FK action reaches (ON DELETE CASCADE deletes from the referencing
+ * table, SET NULL / SET DEFAULT and ON UPDATE actions update it), transitively.
+ * An update is assumed to reach the keys that reference the updated table.
+ */
+function firesOnDelete(infos: ReadonlyMap<string, CatalogRow>): (oid: string) => boolean {
+  return (oid) => {
+    const seen = new Set<string>();
+    const pending: [string, 'delete' | 'update'][] = [[oid, 'delete']];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [table, event] = next;
+      const info = infos.get(table)?.info;
+      if (info == null || seen.has(`${event}:${table}`)) continue;
+      seen.add(`${event}:${table}`);
+      if (event === 'delete' ? info.deleteFires : info.updateFires) return true;
+      for (const action of info.actions ?? []) {
+        const on = event === 'delete' ? action.del : action.upd;
+        if (on === 'c') pending.push([action.child, event]);
+        else if (on === 'n' || on === 'd') pending.push([action.child, 'update']);
+      }
+    }
+    return false;
+  };
+}
+
+/** The catalog query; `heirsOf`: the named tables whose partitions and inheritance children it must read. */
+function catalogQuery(target: TruncateTarget, heirsOf: readonly string[]): string {
+  const parents = heirsOf.length === 0 ? undefined : `ARRAY[${heirsOf.map(Number).join(', ')}]::pg_catalog.oid[]`;
   const qualified = (table: TableName) =>
     table.schema === undefined ? quotePostgres(table.name) : `${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
   const names = (tables: readonly TableName[]) => textArray(tables.map(qualified));
-  if (target.kind === 'tables') return catalogTables(names(target.tables));
-  return catalogAll(target.schema === undefined ? 'NULL::text' : `${quoteLiteral(target.schema)}::text`, names(target.except));
+  if (target.kind === 'tables') return catalogTables(names(target.tables), parents);
+  const schema = target.schema === undefined ? 'NULL::pg_catalog.text' : `${quoteLiteral(target.schema)}::pg_catalog.text`;
+  return catalogAll(schema, names(target.except), parents);
 }
 
-const isTable = (row: CatalogRow | undefined) => row?.oid != null && (row.kind === 'r' || row.kind === 'p');
+const KINDS: Readonly<Record<string, ObjectKind>> = {
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+  S: 'sequence',
+};
 
-/** The named tables in the order given, each once; a name that is not a table is `TableNotFoundError`. */
-function namedInOrder(names: readonly TableName[], lookups: Map<string, CatalogRow>, tables: Map<string, CatalogTable>): CatalogTable[] {
-  const inOrder = new Map<string, CatalogTable>();
-  names.forEach((table, i) => {
-    const row = lookups.get(`name:${i + 1}`);
-    if (!isTable(row)) throw new TableNotFoundError(formatTableName(table));
-    inOrder.set(row!.oid!, tables.get(row!.oid!)!);
-  });
-  return [...inOrder.values()];
+/** A name that resolves to a table; else `TableNotFoundError`, or `NotATableError` naming what it is. */
+function checkTable(table: TableName, row: CatalogRow | undefined): string {
+  if (row?.oid == null) throw new TableNotFoundError(formatTableName(table));
+  if (row.kind !== 'r' && row.kind !== 'p') throw new NotATableError(row.found!, KINDS[row.kind!] ?? 'other object');
+  return row.oid;
 }
 
-/** For every table of a schema: each excepted name must be a table, and the schema must exist. */
+/**
+ * For every table of a schema: each excepted name must be a table that no
+ * emptied table takes with it, and the schema must exist.
+ */
 function checkAll(
   target: Extract<TruncateTarget, { kind: 'all' }>,
   lookups: Map<string, CatalogRow>,
@@ -180,10 +252,28 @@ function checkAll(
   tables: Map<string, CatalogTable>,
 ): Catalog {
   target.except.forEach((table, i) => {
-    if (!isTable(lookups.get(`except:${i + 1}`))) throw new TableNotFoundError(formatTableName(table));
+    const row = lookups.get(`except:${i + 1}`);
+    checkTable(table, row);
+    if (row!.refused === 'partition' || row!.refused === 'inheritance') throw exceptRefused(row!.found!, row!.refused);
   });
   if (lookups.get('schema:null')?.oid == null) throw new InvalidArgumentError(`schema ${target.schema ?? '(current)'} does not exist`);
+  const moved = lookups.get('moved:null');
+  if (moved !== undefined)
+    throw new TruncateRefusedError(
+      'session setting',
+      [moved.found ?? '(no schema)'],
+      "the session's search_path is not the one the pool opened it with, so its current schema need not be the configured one; pass { schema }, or use resetOnRelease",
+    );
   return { named, tables };
+}
+
+function exceptRefused(table: string, reason: 'partition' | 'inheritance'): TruncateRefusedError {
+  const what = reason === 'partition' ? 'a partition' : 'an inheritance child';
+  return new TruncateRefusedError(
+    reason,
+    [table],
+    `it is ${what} of a table being emptied, which a raw TRUNCATE empties with it; except that table too, or none of it`,
+  );
 }
 
 /**
@@ -199,12 +289,17 @@ export function quoteLiteral(value: string): string {
 
 /** A text[] literal of the values, each quoted by `quoteLiteral`. */
 function textArray(values: readonly string[]): string {
-  return `ARRAY[${values.map(quoteLiteral).join(', ')}]::text[]`;
+  return `ARRAY[${values.map(quoteLiteral).join(', ')}]::pg_catalog.text[]`;
 }
 
-/** `ONLY` keeps inheritance children out; a partitioned table cannot take it, and its partitions are part of it. */
+/**
+ * How statements name a table: a named table with its partitions and
+ * inheritance children, as a raw TRUNCATE of it; a table met through a
+ * foreign key alone (`ONLY`), as TRUNCATE ... CASCADE adds it. A partitioned
+ * table cannot take `ONLY`, and its partitions are part of it.
+ */
 export function target(table: CatalogTable): string {
-  return `${table.kind === 'p' ? '' : 'ONLY '}${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
+  return `${table.kind === 'p' || table.named ? '' : 'ONLY '}${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
 }
 
 /** The name used in errors: schema-qualified, unquoted. */

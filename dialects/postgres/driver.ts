@@ -131,7 +131,7 @@ export function createPostgresDriver(settings: DriverSettings): Driver<PostgresC
   return {
     connect: () => connect(options, pooler, settings.report),
     aside: (work) => runAside(options, work),
-    cancel: (id) => ({ text: 'SELECT pg_cancel_backend($1)', params: [id] }),
+    cancel: (id) => ({ text: 'SELECT pg_catalog.pg_cancel_backend($1)', params: [id] }),
     // Never needed: every reply (ReadyForQuery) carries the status.
     statusProbe: 'SELECT 1',
     ...(settings.pooler === undefined ? {} : { transactionPin: PIN_BY_TRANSACTION }),

@@ -3,7 +3,7 @@
  * catalog and state reads found.
  */
 import type { TruncateConfig } from '../../lib/driver.js';
-import { ForeignKeyTruncateError } from '../../lib/errors.js';
+import { ForeignKeyTruncateError, TruncateRefusedError } from '../../lib/errors.js';
 import {
   counterNeedsReset,
   isClean,
@@ -12,9 +12,11 @@ import {
   referencingFirst,
   withReferencing,
   type AutoThresholds,
-  type TableState,
 } from '../../lib/truncate-plan.js';
-import { qualifiedName, target, type Catalog, type CatalogTable } from './catalog.js';
+import { qualifiedName, quoteLiteral, target, type Catalog, type CatalogTable } from './catalog.js';
+import { unseen, type PostgresTableState } from './probe.js';
+
+type States = ReadonlyMap<string, PostgresTableState>;
 
 /**
  * Where 'auto' stops deleting, from bench W5's threshold curve (README,
@@ -35,28 +37,31 @@ export const POSTGRES_AUTO: AutoThresholds = { counterKept: 1_000, counterReset:
  * Cascade: every table met is emptied. Either way, clean tables are left alone;
  * a table emptied by DELETE goes after the tables that reference it.
  */
-export function planStatements(catalog: Catalog, stateOf: ReadonlyMap<string, TableState>, options: TruncateConfig): string[] {
+export function planStatements(catalog: Catalog, stateOf: States, options: TruncateConfig, counters: CounterReset): string[] {
   const named = new Set(catalog.named.map((table) => table.oid));
   const tables = [...catalog.tables.values()];
   if (!options.cascade) {
     const withRows = tables.filter((table) => !named.has(table.oid) && stateOf.get(table.oid)!.hasRows);
     if (withRows.length > 0) throw new ForeignKeyTruncateError(catalog.named.map(qualifiedName), withRows.map(qualifiedName));
   }
-  const emptied = (options.cascade ? tables : catalog.named).filter((table) => !isClean(stateOf.get(table.oid)!, options.restartIdentity));
+  // A TRUNCATE trigger fires on an empty table too: such a table is never skipped.
+  const emptied = (options.cascade ? tables : catalog.named).filter(
+    (table) => table.truncateFires || !isClean(stateOf.get(table.oid)!, options.restartIdentity),
+  );
   if (emptied.length === 0) return [];
   const { truncated, deleted } = split(catalog, emptied, stateOf, options);
   // Counters restart for the tables the call empties; a table included only because it is empty keeps its own.
   const restarts = (table: CatalogTable) => options.restartIdentity && (options.cascade || named.has(table.oid));
   const sql: string[] = [];
+  const reset: CatalogTable[] = [];
   if (truncated.length > 0) {
     const everyOneRestarts = truncated.every(restarts);
     sql.push(`TRUNCATE ${truncated.map(target).join(', ')} ${everyOneRestarts ? 'RESTART' : 'CONTINUE'} IDENTITY`);
-    if (!everyOneRestarts)
-      sql.push(...restartSequences(truncated.filter((table) => restarts(table) && !stateOf.get(table.oid)!.counterAtStart)));
+    if (!everyOneRestarts) reset.push(...truncated.filter((table) => restarts(table) && !stateOf.get(table.oid)!.counterAtStart));
   }
   for (const table of deleted) sql.push(`DELETE FROM ${target(table)}`);
-  sql.push(...restartSequences(deleted.filter((table) => restarts(table) && counterNeedsReset(stateOf.get(table.oid)!, true))));
-  return sql;
+  reset.push(...deleted.filter((table) => restarts(table) && counterNeedsReset(stateOf.get(table.oid)!, true)));
+  return [...sql, ...restartSequences(reset, counters)];
 }
 
 /**
@@ -68,7 +73,7 @@ export function planStatements(catalog: Catalog, stateOf: ReadonlyMap<string, Ta
 function split(
   catalog: Catalog,
   emptied: readonly CatalogTable[],
-  stateOf: ReadonlyMap<string, TableState>,
+  stateOf: States,
   options: TruncateConfig,
 ): { truncated: CatalogTable[]; deleted: CatalogTable[] } {
   const referencedBy = (oid: string) => catalog.tables.get(oid)!.referencedBy;
@@ -90,7 +95,59 @@ function split(
   };
 }
 
-/** ALTER SEQUENCE ... RESTART is transactional, like TRUNCATE ... RESTART IDENTITY (setval is not). */
-function restartSequences(tables: readonly CatalogTable[]): string[] {
-  return tables.flatMap((table) => table.sequences).map((sequence) => `ALTER SEQUENCE ${sequence.name} RESTART`);
+/**
+ * How counters are set back after a DELETE (or beside a TRUNCATE that keeps
+ * others' counters). ALTER SEQUENCE ... RESTART is transactional, like
+ * TRUNCATE ... RESTART IDENTITY, but it is DDL: it gives the sequence a new
+ * file and makes every other session drop what it cached of it. setval is
+ * not DDL and not transactional: it leaves the same counter only where
+ * nothing after it can roll the truncate back, which the caller says.
+ */
+export type CounterReset = 'setval' | 'alter sequence';
+
+/** The counter resets, last in the message: a setval then has only the COMMIT after it. */
+function restartSequences(tables: readonly CatalogTable[], how: CounterReset): string[] {
+  const sequences = [...new Map(tables.flatMap((table) => table.sequences).map((sequence) => [sequence.name, sequence])).values()];
+  if (sequences.length === 0) return [];
+  if (how === 'alter sequence') return sequences.map((sequence) => `ALTER SEQUENCE ${sequence.name} RESTART`);
+  const calls = sequences.map(
+    (sequence) => `pg_catalog.setval(${quoteLiteral(sequence.name)}::pg_catalog.regclass, ${sequence.start}::pg_catalog.int8, false)`,
+  );
+  return [`SELECT ${calls.join(', ')}`];
+}
+
+/**
+ * What the catalog alone shows the raw statement would refuse, or sqlpin could
+ * not decide: refused before any lock is taken or row read. The raw TRUNCATE
+ * needs TRUNCATE on every table it names (with cascade, every table met) and,
+ * to restart identity, to own their sequences. Without cascade, a referencing
+ * table whose rows sqlpin cannot see may not be taken for empty.
+ */
+export function refuseBeforeLock(catalog: Catalog, options: TruncateConfig): void {
+  const raw = options.cascade ? [...catalog.tables.values()] : catalog.named;
+  const forbidden = raw.filter((table) => !table.canTruncate);
+  if (forbidden.length > 0)
+    throw new TruncateRefusedError(
+      'privilege',
+      forbidden.map(qualifiedName),
+      'the role may not TRUNCATE them, so a raw TRUNCATE fails (42501)',
+    );
+  const notOwned = options.restartIdentity ? raw.filter((table) => table.sequences.some((sequence) => !sequence.owned)) : [];
+  if (notOwned.length > 0)
+    throw new TruncateRefusedError(
+      'privilege',
+      notOwned.map(qualifiedName),
+      'RESTART IDENTITY needs to own their sequences, which the role does not (a raw TRUNCATE fails with 42501); restartIdentity: false keeps the counters',
+    );
+  if (options.cascade) return;
+  const named = new Set(catalog.named);
+  for (const reason of ['row security', 'privilege'] as const) {
+    const hidden = [...catalog.tables.values()].filter((table) => !named.has(table) && unseen(table) === reason);
+    if (hidden.length > 0)
+      throw new TruncateRefusedError(
+        reason,
+        hidden.map(qualifiedName),
+        `they reference ${catalog.named.map(qualifiedName).join(', ')} and the role cannot see whether they hold rows, so they cannot be taken for empty; cascade: true empties them too`,
+      );
+  }
 }

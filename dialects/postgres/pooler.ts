@@ -8,7 +8,7 @@ import type { TransactionPin } from '../../lib/driver.js';
  */
 const UNDO_SESSION_STATE =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; ' +
-  'SELECT pg_advisory_unlock_all(); DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP';
+  'SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP';
 
 /**
  * PostgreSQL behind a transaction pooler. The savepoint lets a failed callback's
@@ -16,7 +16,7 @@ const UNDO_SESSION_STATE =
  * error aborted it; session-level advisory locks survive a ROLLBACK otherwise.
  */
 export const PIN_BY_TRANSACTION: TransactionPin = {
-  afterBegin: 'SAVEPOINT sqlpin_pin; SELECT pg_backend_pid() AS id',
+  afterBegin: 'SAVEPOINT sqlpin_pin; SELECT pg_catalog.pg_backend_pid() AS id',
   commit: `${UNDO_SESSION_STATE}; COMMIT`,
   rollback: `ROLLBACK TO SAVEPOINT sqlpin_pin; ${UNDO_SESSION_STATE}; ROLLBACK`,
 };

@@ -1,14 +1,16 @@
 import type { TruncateConfig, TruncateFrame, TruncateTarget } from '../../lib/driver.js';
-import { rowProbeLimit, type TableState } from '../../lib/truncate-plan.js';
+import { rowProbeLimit } from '../../lib/truncate-plan.js';
 import { lockWithin } from './blockers.js';
 import { readCatalog, target } from './catalog.js';
 import type { PostgresSession } from './session.js';
-import { planStatements, POSTGRES_AUTO } from './plan.js';
-import { readStates } from './probe.js';
+import { planStatements, POSTGRES_AUTO, refuseBeforeLock } from './plan.js';
+import { readStates, type PostgresTableState } from './probe.js';
 
 /**
  * PostgreSQL truncate in three round trips: the catalog (after the frame's
- * opening), LOCK with the states, the statements (before the frame's closing).
+ * opening; two when a named table has partitions or inheritance children),
+ * LOCK with the states, the statements (before the frame's closing). What the
+ * catalog shows the raw statement would refuse is refused before the lock.
  * The core's frame makes it a transaction of its own, or the core has opened a
  * savepoint around it; either way a throw here changes nothing.
  *
@@ -23,12 +25,13 @@ export async function truncatePostgres(
   frame: TruncateFrame,
 ): Promise<void> {
   const catalog = await readCatalog(session, what, frame.opening);
+  refuseBeforeLock(catalog, options);
   // Locked before anything is read, in one order for every caller: reading first
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
   const everything = [...catalog.tables.values()].sort((a, b) => Number(a.oid) - Number(b.oid));
   if (everything.length === 0) return;
   const lock = `LOCK TABLE ${everything.map(target).join(', ')} IN ACCESS EXCLUSIVE MODE`;
-  let states: TableState[] = [];
+  let states: PostgresTableState[] = [];
   await lockWithin(
     session,
     options.lockTimeoutMillis,
@@ -37,6 +40,9 @@ export async function truncatePostgres(
       states = await readStates(session, everything, rowProbeLimit(options.strategy, POSTGRES_AUTO), lock);
     },
   );
-  const sql = planStatements(catalog, new Map(everything.map((table, i) => [table.oid, states[i]!])), options);
+  // setval leaves what ALTER SEQUENCE does where nothing can roll the truncate back after it: in a
+  // transaction of our own, under READ COMMITTED (where COMMIT cannot fail on a serialization conflict).
+  const counters = frame.opening !== '' && states.every((state) => state.readCommitted) ? 'setval' : 'alter sequence';
+  const sql = planStatements(catalog, new Map(everything.map((table, i) => [table.oid, states[i]!])), options, counters);
   if (sql.length > 0) await session.query(sql.join(';\n') + frame.closing);
 }
