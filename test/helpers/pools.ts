@@ -61,3 +61,25 @@ export async function until(condition: () => boolean | Promise<boolean>, limitMi
     await sleep(10);
   }
 }
+
+/** Polls until `condition` holds, at most `limitMillis`; says whether it did. A wait that lets the test go on either way. */
+export async function holdsWithin(condition: () => boolean | Promise<boolean>, limitMillis: number): Promise<boolean> {
+  for (const deadline = Date.now() + limitMillis; Date.now() < deadline; await sleep(10)) {
+    if (await condition()) return true;
+  }
+  return false;
+}
+
+/**
+ * `work`'s value, or `timedOut` if it has not settled within `limitMillis`.
+ * The timer is cleared either way, so a bound that was not needed never holds the process open.
+ */
+export async function within<T, U>(work: Promise<T>, limitMillis: number, timedOut: U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<U>((resolve) => (timer = setTimeout(() => resolve(timedOut), limitMillis)));
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

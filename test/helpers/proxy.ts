@@ -9,6 +9,10 @@ interface Pair {
   upstream?: net.Socket;
   readonly toUpstream: Buffer[];
   readonly toClient: Buffer[];
+  /** Accepted while new connections were held: not connected upstream until `releaseHeld`. */
+  held: boolean;
+  /** This link alone forwards nothing, whatever the proxy's state. */
+  stalled: boolean;
 }
 
 /**
@@ -21,6 +25,7 @@ export class FaultProxy {
   readonly #target: { host: string; port: number };
   readonly #pairs = new Set<Pair>();
   #state: LinkState = 'up';
+  #holdingNew = false;
   /** TCP connections accepted from clients, refused ones included. */
   accepted = 0;
   /** Bytes received from clients, whether forwarded yet or not. */
@@ -77,16 +82,66 @@ export class FaultProxy {
     this.#state = 'stalled';
   }
 
-  /** Forwards again: held bytes flow, and connections accepted while stalled reach the server. */
+  /** Forwards again: held bytes flow, and connections accepted while stalled or held reach the server. */
   restore(): void {
     this.#state = 'up';
+    this.#holdingNew = false;
     for (const pair of this.#pairs) {
+      pair.held = false;
+      pair.stalled = false;
       if (pair.upstream === undefined) this.#connect(pair);
       else {
         flush(pair.toUpstream, pair.upstream);
         flush(pair.toClient, pair.client);
       }
     }
+  }
+
+  /**
+   * Links already open keep forwarding; a new connection is accepted and
+   * left waiting before it reaches the server, until `releaseHeld`. A driver's
+   * side connection (a cancel, a KILL QUERY) is held this way while the
+   * session it aims at goes on.
+   */
+  holdNew(): void {
+    this.#holdingNew = true;
+  }
+
+  /** Connections accepted by `holdNew` and not yet released, still open. */
+  get held(): number {
+    return [...this.#pairs].filter((pair) => pair.held).length;
+  }
+
+  /** Lets the held connections reach the server, and new ones go straight through again. */
+  releaseHeld(): void {
+    this.#holdingNew = false;
+    for (const pair of this.#pairs) {
+      if (!pair.held) continue;
+      pair.held = false;
+      if (this.#state === 'up') this.#connect(pair);
+    }
+  }
+
+  /**
+   * The link whose upstream socket has this local port (the client port the
+   * server lists for the session: PROCESSLIST.HOST, pg_stat_activity.client_port).
+   */
+  #link(serverSidePort: number): Pair | undefined {
+    return [...this.#pairs].find((pair) => pair.upstream?.localPort === serverSidePort);
+  }
+
+  /** Destroys one link, both sides; returns whether the proxy held it. */
+  cutLink(serverSidePort: number): boolean {
+    const pair = this.#link(serverSidePort);
+    if (pair !== undefined) this.#destroy(pair);
+    return pair !== undefined;
+  }
+
+  /** Stops forwarding on one link, both ways, until `restore`; returns whether the proxy held it. */
+  stallLink(serverSidePort: number): boolean {
+    const pair = this.#link(serverSidePort);
+    if (pair !== undefined) pair.stalled = true;
+    return pair !== undefined;
   }
 
   /** Destroys every socket and stops listening. */
@@ -105,14 +160,14 @@ export class FaultProxy {
     }
     // Without this, Nagle's algorithm meets the peer's delayed ACK and adds 40 ms to many round trips.
     client.setNoDelay(true);
-    const pair: Pair = { client, toUpstream: [], toClient: [] };
+    const pair: Pair = { client, toUpstream: [], toClient: [], held: this.#holdingNew, stalled: false };
     this.#pairs.add(pair);
     client.on('close', () => this.#destroy(pair));
     client.on('data', (chunk: Buffer) => {
       this.bytesFromClients += chunk.length;
-      this.#pass(chunk, client, pair.upstream, pair.toUpstream);
+      this.#pass(pair, chunk, client, pair.upstream, pair.toUpstream);
     });
-    if (this.#state === 'up') this.#connect(pair);
+    if (this.#state === 'up' && !pair.held) this.#connect(pair);
   }
 
   #connect(pair: Pair): void {
@@ -120,15 +175,15 @@ export class FaultProxy {
     pair.upstream = upstream;
     upstream.on('error', () => this.#destroy(pair));
     upstream.on('close', () => this.#destroy(pair));
-    upstream.on('data', (chunk: Buffer) => this.#pass(chunk, upstream, pair.client, pair.toClient));
+    upstream.on('data', (chunk: Buffer) => this.#pass(pair, chunk, upstream, pair.client, pair.toClient));
     upstream.on('drain', () => pair.client.resume());
     pair.client.on('drain', () => upstream.resume());
     flush(pair.toUpstream, upstream);
   }
 
   /** Forwards one chunk, or holds it while the link is stalled; a slow reader pauses the writer's source. */
-  #pass(chunk: Buffer, from: net.Socket, to: net.Socket | undefined, held: Buffer[]): void {
-    if (this.#state !== 'up' || to === undefined) held.push(chunk);
+  #pass(pair: Pair, chunk: Buffer, from: net.Socket, to: net.Socket | undefined, held: Buffer[]): void {
+    if (this.#state !== 'up' || pair.stalled || to === undefined) held.push(chunk);
     else if (!to.write(chunk)) from.pause();
   }
 

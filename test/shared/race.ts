@@ -92,19 +92,20 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
     if (killQuery)
       t.test('a TRUNCATE interrupted by KILL QUERY leaves no session with checks off', async (t) => {
         await seed(scratch, { parent: 2, child: 1 });
-        // A READ lock lets sqlpin's own reads through and blocks the TRUNCATE itself, with checks already off.
+        // A READ lock lets sqlpin's own reads through and blocks the truncate where it waits: LOCK TABLES (MySQL locks every target first).
         await scratch.admin('LOCK TABLES parent READ');
         let waiting = 0;
-        let error: { errno?: number } | undefined;
+        let error: { code?: string; cause?: { errno?: number } } | undefined;
         try {
           const truncating = db.truncate('parent').then(
             () => undefined,
-            (e: { errno?: number }) => e,
+            (e: { code?: string; cause?: { errno?: number } }) => e,
           );
           waiting = await waitFor(async () => {
-            const rows = await scratch.admin("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'TRUNCATE%' AND DB = ?", [
-              scratch.name,
-            ]);
+            const rows = await scratch.admin(
+              "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE (INFO LIKE 'TRUNCATE%' OR INFO LIKE 'LOCK TABLES%') AND DB = ?",
+              [scratch.name],
+            );
             return rows[0]?.id as number | undefined;
           });
           await scratch.admin(`KILL QUERY ${waiting}`);
@@ -112,7 +113,11 @@ export function mysqlRaceSuite(server?: string, { killQuery = true } = {}): void
         } finally {
           await scratch.admin('UNLOCK TABLES');
         }
-        t.equal(error?.errno, 1317, 'the TRUNCATE was interrupted (ER_QUERY_INTERRUPTED)');
+        t.match(
+          error,
+          { code: 'ERR_QUERY_CANCELLED', cause: { errno: 1317 } },
+          'the truncate was interrupted (ER_QUERY_INTERRUPTED), typed',
+        );
         t.same(
           (await sessions()).map((s) => s.checks),
           [1, 1],

@@ -1,0 +1,3 @@
+import { killedTruncateSuite } from '../shared/killed-truncate.js';
+
+killedTruncateSuite('mysql');

@@ -1,0 +1,3 @@
+import { lateCancelSuite } from '../shared/late-cancel.js';
+
+lateCancelSuite('mysql');

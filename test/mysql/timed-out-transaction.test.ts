@@ -1,0 +1,3 @@
+import { timedOutTransactionSuite } from '../shared/timed-out-transaction.js';
+
+timedOutTransactionSuite('mysql');

@@ -1,0 +1,3 @@
+import { timedOutTruncateSuite } from '../shared/timed-out-truncate.js';
+
+timedOutTruncateSuite('mysql');

@@ -1,0 +1,3 @@
+import { truncateAllFaultsSuite } from '../shared/truncate-all-faults.js';
+
+truncateAllFaultsSuite('mysql');

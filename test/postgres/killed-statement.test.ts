@@ -1,0 +1,3 @@
+import { killedStatementSuite } from '../shared/killed-statement.js';
+
+killedStatementSuite('postgres');

@@ -1,0 +1,3 @@
+import { stalledLinkSuite } from '../shared/stalled-link.js';
+
+stalledLinkSuite('postgres');
