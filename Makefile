@@ -8,7 +8,7 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: test test-unit test-mysql test-postgres test-docs test-drivers test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak clean
+.PHONY: test test-unit test-mysql test-postgres test-docs test-drivers chaos fuzz test-package test-postgres-matrix test-engines engines-up engines-down pg-cluster typecheck lint format build demo bench soak mutation clean
 
 ## Every test: unit, both dialects against the real servers, the examples, the docs' code blocks.
 test: $(DEPS)
@@ -30,6 +30,20 @@ test-docs: $(DEPS)
 ## make test with the oldest pg and mysql2 that peerDependencies allow, on a copy of the tree in a temp dir.
 test-drivers: $(DEPS)
 	.ci/oldest-drivers
+
+## Random faults (timeouts, kills, cancels, cut and stalled links, held locks) against random work on
+## both dialects, every invariant checked after every step. The settings are printed first; set them to
+## replay a run: CHAOS_SEED, CHAOS_RUNS, CHAOS_STEPS, CHAOS_FAMILIES, CHAOS_IGNORE, CHAOS_SHRINK,
+## CHAOS_BUDGET_MS, CHAOS_PATH (test/chaos/settings.ts says what each does).
+chaos: $(DEPS)
+	CHAOS_RUNS=$${CHAOS_RUNS:-25} CHAOS_STEPS=$${CHAOS_STEPS:-6} CHAOS_BUDGET_MS=$${CHAOS_BUDGET_MS:-300000} \
+	  $(TAP) 'test/chaos/*.test.ts'
+
+## The differential fuzzer for truncate (test/fuzz/README.md): random schemas and data; sqlpin with every strategy and the
+## raw statements on identical copies, compared table by table, on both dialects. The settings are printed first; set them
+## to replay a run: SQLPIN_FUZZ_SECONDS (per dialect, 300 here), SQLPIN_FUZZ_SEED, SQLPIN_FUZZ_FAMILY, SQLPIN_FUZZ_PATH.
+fuzz: $(DEPS)
+	SQLPIN_FUZZ_SECONDS=$${SQLPIN_FUZZ_SECONDS:-300} $(TAP) 'test/fuzz/*.test.ts'
 
 ## The package as users install it: npm pack, installs from git and a path, consumer projects outside the repo, publint, attw.
 test-package: $(DEPS)
@@ -80,5 +94,11 @@ bench: $(DEPS) build
 soak: $(DEPS)
 	SQLPIN_SOAK=long $(TAP) --timeout 900 test/mysql/soak.test.ts test/postgres/soak.test.ts
 
+## Mutation testing of the core (lib/, not dialects/) with the unit tests only, on Node 24; not part of CI.
+## Incremental: a rerun tests only mutants whose code or tests changed. Score per file printed; the HTML
+## report is reports/mutation/index.html. Settings in stryker.config.json.
+mutation: $(DEPS)
+	.ci/with-node 24 npx stryker run
+
 clean:
-	rm -rf dist .tap
+	rm -rf dist .tap .stryker-tmp
