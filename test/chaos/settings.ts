@@ -1,5 +1,6 @@
 import { CATEGORIES, type Category } from './invariants.js';
 import { FAULT_FAMILIES, type FaultFamily } from './scenario.js';
+import { wholeNumber } from '../helpers/env.js';
 
 /**
  * What a run of the chaos suite does, from the environment, so that any run
@@ -31,13 +32,13 @@ const FAMILIES: readonly Family[] = ['none', ...FAULT_FAMILIES, 'mixed'];
 
 export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettings {
   return {
-    seed: integer(env.CHAOS_SEED, Math.floor(Math.random() * 2 ** 31), 'CHAOS_SEED'),
-    runs: integer(env.CHAOS_RUNS, 3, 'CHAOS_RUNS'),
-    steps: integer(env.CHAOS_STEPS, 5, 'CHAOS_STEPS'),
+    seed: wholeNumber(env.CHAOS_SEED, Math.floor(Math.random() * 2 ** 31), 'CHAOS_SEED'),
+    runs: wholeNumber(env.CHAOS_RUNS, 3, 'CHAOS_RUNS'),
+    steps: wholeNumber(env.CHAOS_STEPS, 5, 'CHAOS_STEPS'),
     families: list(env.CHAOS_FAMILIES, FAMILIES, 'CHAOS_FAMILIES') ?? FAMILIES,
     ignore: list(env.CHAOS_IGNORE, CATEGORIES, 'CHAOS_IGNORE') ?? [],
     shrink: env.CHAOS_SHRINK !== '0',
-    budgetMillis: integer(env.CHAOS_BUDGET_MS, 60_000, 'CHAOS_BUDGET_MS'),
+    budgetMillis: wholeNumber(env.CHAOS_BUDGET_MS, 60_000, 'CHAOS_BUDGET_MS'),
     path: env.CHAOS_PATH || undefined,
   };
 }
@@ -61,13 +62,6 @@ export function describeSettings(settings: ChaosSettings): string {
     `CHAOS_BUDGET_MS=${settings.budgetMillis}`,
     ...(settings.path === undefined ? [] : [`CHAOS_PATH=${settings.path}`]),
   ].join(' ');
-}
-
-function integer(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number, not ${JSON.stringify(value)}`);
-  return parsed;
 }
 
 function list<T extends string>(value: string | undefined, known: readonly T[], name: string): T[] | undefined {

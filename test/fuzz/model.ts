@@ -159,3 +159,27 @@ export function refValue(schema: Schema, ids: number[][], fk: FkSpec, fkIndex: n
 }
 
 export type { Dialect };
+
+/**
+ * Counter values burnt, then the rows, table by table in order (the shared
+ * sequence runs across them as `rowIds` says). `name` quotes a table's name in
+ * its namespace; `burn` is the dialect's statement that inserts `count` rows.
+ */
+export function fillStatements(schema: Schema, name: (table: string) => string, burn: (name: string, count: number) => string): string[] {
+  const ids = rowIds(schema);
+  return schema.tables.flatMap((spec, table) => {
+    const quoted = name(tableName(schema, table));
+    const out: string[] = [];
+    if (spec.counter !== 'none' && spec.burnt > 0) out.push(burn(quoted, spec.burnt), `DELETE FROM ${quoted}`);
+    if (spec.rows === 0) return out;
+    const fks = schema.fks.map((fk, k) => ({ fk, k })).filter(({ fk }) => fk.from === table);
+    const explicit = spec.counter === 'none';
+    const columns = [...(explicit ? ['id'] : []), 'v', ...fks.map(({ k }) => `f${k}`)];
+    const values = ids[table]!.map((id, row) => {
+      const refs = fks.map(({ fk, k }) => String(refValue(schema, ids, fk, k, row)));
+      return `(${[...(explicit ? [String(id)] : []), String(row), ...refs].join(', ')})`;
+    });
+    out.push(`INSERT INTO ${quoted} (${columns.join(', ')}) VALUES ${values.join(', ')}`);
+    return out;
+  });
+}

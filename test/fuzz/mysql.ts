@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { SERVER_URLS } from '../helpers/servers.js';
 import { type FuzzDialect, type RawOutcome, type Snapshot, sortedJson } from './adapter.js';
-import { type Case, refValue, relations, rowIds, type Schema, tableName } from './model.js';
+import { type Case, fillStatements, relations, type Schema, tableName } from './model.js';
 import { callSet, fkColumns, referencingClosure, viewRefusal } from './shape.js';
 
 const q = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -112,23 +112,11 @@ function createTable(ns: string, schema: Schema, table: number): string {
 }
 
 function fillTables(ns: string, schema: Schema): string[] {
-  const ids = rowIds(schema);
-  return schema.tables.flatMap((spec, table) => {
-    const name = `${q(ns)}.${q(tableName(schema, table))}`;
-    const out: string[] = [];
-    if (spec.counter !== 'none' && spec.burnt > 0)
-      out.push(`INSERT INTO ${name} (v) VALUES ${Array.from({ length: spec.burnt }, () => '(0)').join(', ')}`, `DELETE FROM ${name}`);
-    if (spec.rows === 0) return out;
-    const fks = schema.fks.map((fk, k) => ({ fk, k })).filter(({ fk }) => fk.from === table);
-    const explicit = spec.counter === 'none';
-    const columns = [...(explicit ? ['id'] : []), 'v', ...fks.map(({ k }) => `f${k}`)];
-    const values = ids[table]!.map((id, row) => {
-      const refs = fks.map(({ fk, k }) => String(refValue(schema, ids, fk, k, row)));
-      return `(${[...(explicit ? [String(id)] : []), String(row), ...refs].join(', ')})`;
-    });
-    out.push(`INSERT INTO ${name} (${columns.join(', ')}) VALUES ${values.join(', ')}`);
-    return out;
-  });
+  return fillStatements(
+    schema,
+    (table) => `${q(ns)}.${q(table)}`,
+    (name, count) => `INSERT INTO ${name} (v) VALUES ${Array.from({ length: count }, () => '(0)').join(', ')}`,
+  );
 }
 
 function mysqlDdl(ns: string, schema: Schema, principal: string | undefined, log: string): string[] {

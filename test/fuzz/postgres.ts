@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Connection } from '../../lib/index.js';
 import { SERVER_URLS } from '../helpers/servers.js';
 import { type FuzzDialect, type RawOutcome, type Snapshot, sortedJson } from './adapter.js';
-import { type Case, refValue, relations, rowIds, type Schema, tableName } from './model.js';
+import { type Case, fillStatements, relations, type Schema, tableName } from './model.js';
 import { callSet, fkColumns, referencingClosure, viewRefusal } from './shape.js';
 
 const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -149,25 +149,12 @@ function createTable(ns: string, schema: Schema, table: number): string[] {
   return out;
 }
 
-/** Counter values burnt, then the rows, table by table in order (the shared sequence runs across them as rowIds says). */
 function fillTables(ns: string, schema: Schema): string[] {
-  const ids = rowIds(schema);
-  return schema.tables.flatMap((spec, table) => {
-    const name = `${q(ns)}.${q(tableName(schema, table))}`;
-    const out: string[] = [];
-    if (spec.counter !== 'none' && spec.burnt > 0)
-      out.push(`INSERT INTO ${name} (v) SELECT 0 FROM generate_series(1, ${spec.burnt})`, `DELETE FROM ${name}`);
-    if (spec.rows === 0) return out;
-    const fks = schema.fks.map((fk, k) => ({ fk, k })).filter(({ fk }) => fk.from === table);
-    const explicit = spec.counter === 'none';
-    const columns = [...(explicit ? ['id'] : []), 'v', ...fks.map(({ k }) => `f${k}`)];
-    const values = ids[table]!.map((id, row) => {
-      const refs = fks.map(({ fk, k }) => String(refValue(schema, ids, fk, k, row)));
-      return `(${[...(explicit ? [String(id)] : []), String(row), ...refs].join(', ')})`;
-    });
-    out.push(`INSERT INTO ${name} (${columns.join(', ')}) VALUES ${values.join(', ')}`);
-    return out;
-  });
+  return fillStatements(
+    schema,
+    (table) => `${q(ns)}.${q(table)}`,
+    (name, count) => `INSERT INTO ${name} (v) SELECT 0 FROM generate_series(1, ${count})`,
+  );
 }
 
 /** Every statement that makes one copy: tables, rows, then the constraints, triggers and grants over them. */

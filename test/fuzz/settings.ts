@@ -1,5 +1,6 @@
 import type { Dialect } from '../../lib/index.js';
 import { type Family, familiesOf } from './families.js';
+import { wholeNumber } from '../helpers/env.js';
 
 /**
  * What a fuzz run does, from the environment; every value is printed first so
@@ -34,8 +35,8 @@ export function fuzzSettings(dialect: Dialect, env: NodeJS.ProcessEnv = process.
     families = own.filter((f) => names.includes(f.name));
   }
   return {
-    seed: integer(env.SQLPIN_FUZZ_SEED, Math.floor(Math.random() * 2 ** 31), 'SQLPIN_FUZZ_SEED'),
-    seconds: integer(env.SQLPIN_FUZZ_SECONDS, 40, 'SQLPIN_FUZZ_SECONDS'),
+    seed: wholeNumber(env.SQLPIN_FUZZ_SEED, Math.floor(Math.random() * 2 ** 31), 'SQLPIN_FUZZ_SEED'),
+    seconds: wholeNumber(env.SQLPIN_FUZZ_SECONDS, 40, 'SQLPIN_FUZZ_SECONDS'),
     families,
     named,
     path: env.SQLPIN_FUZZ_PATH?.trim() || undefined,
@@ -52,11 +53,4 @@ export function describeSettings(settings: FuzzSettings): string {
     ...(settings.shrink ? [] : ['SQLPIN_FUZZ_SHRINK=0']),
     ...(settings.path === undefined ? [] : [`SQLPIN_FUZZ_PATH=${settings.path}`]),
   ].join(' ');
-}
-
-function integer(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number, not ${JSON.stringify(value)}`);
-  return parsed;
 }

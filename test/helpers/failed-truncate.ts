@@ -1,9 +1,25 @@
 import type { Test } from 'tap';
-import type { Pool } from '../../lib/index.js';
+import type { Dialect, Pool } from '../../lib/index.js';
+import { TableHolder } from './gates.js';
 import { outcomeLabel, outcomeUnknown, settle, tally, type Settled } from './outcomes.js';
-import { PAIR_ROWS, pairCounts } from './pair-tables.js';
-import type { ProcessWatch } from './process-watch.js';
-import type { Scratch } from './servers.js';
+import { PAIR_ROWS, createPair, pairCounts } from './pair-tables.js';
+import { watchProcess, type ProcessWatch } from './process-watch.js';
+import { labelledUrl } from './server-view.js';
+import { createScratch, type Scratch } from './servers.js';
+
+/**
+ * Where a failed-truncate suite plays: a scratch namespace `name` with p, c and
+ * bystander, a session that holds their locks, a watch for crashes, and the
+ * URL whose sessions the suite can find on the server.
+ */
+export async function pairScene(t: Test, dialect: Dialect, name: string) {
+  const scratch = await createScratch(dialect, name);
+  t.teardown(() => scratch.drop());
+  await createPair(scratch);
+  const holder = await TableHolder.open(scratch);
+  t.teardown(() => holder.close());
+  return { scratch, holder, watch: watchProcess(t), url: labelledUrl(scratch) };
+}
 
 /**
  * What another session holds while a truncate of p and c waits. A plain read

@@ -12,8 +12,9 @@ import { FaultProxy } from '../helpers/proxy.js';
 import { watchProcess } from '../helpers/process-watch.js';
 import { clientPort, waitUntilStuck } from '../helpers/server-view.js';
 import { createScratch } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /**
  * MariaDB's lock waits of a truncate (issue 18 cases 2 and 3, issue 21): the

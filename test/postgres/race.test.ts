@@ -5,6 +5,7 @@ import { createScratch } from '../helpers/servers.js';
 import { scratchPool, warm } from '../helpers/pools.js';
 import { createShapes, rowCounts, seed } from '../helpers/tables.js';
 import { nextTwo, onSession, pinBoth, waitFor } from '../helpers/two-sessions.js';
+import { racyTries } from '../helpers/env.js';
 
 /**
  * PostgreSQL's form of the bug: a plain TRUNCATE of a referenced table fails
@@ -12,7 +13,7 @@ import { nextTwo, onSession, pinBoth, waitFor } from '../helpers/two-sessions.js
  * replica, which stops FK enforcement) sent as a separate pooled call lands on
  * another session and stays there.
  */
-const TRIES = 10;
+const TRIES = racyTries(10);
 /** Sessions waiting for a lock that the given session holds: other test runs share the server. */
 const BLOCKED_BY = 'SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))';
 

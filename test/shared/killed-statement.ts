@@ -6,8 +6,9 @@ import { scratchPool, until } from '../helpers/pools.js';
 import { watchProcess } from '../helpers/process-watch.js';
 import { killSql, labelledUrl, runningTagged, type KillMode } from '../helpers/server-view.js';
 import { createScratch } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /** The ways a caller's statement reaches a session: one-shot, pinned, inside a transaction. */
 const CALLS: Readonly<Record<string, (db: Pool, text: string) => Promise<unknown>>> = {

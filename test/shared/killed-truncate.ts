@@ -1,15 +1,14 @@
 import t from 'tap';
 import type { Dialect } from '../../lib/index.js';
-import { HOLDS, leftAsItWas, summarise, type TryRecord } from '../helpers/failed-truncate.js';
-import { TableHolder } from '../helpers/gates.js';
+import { HOLDS, leftAsItWas, summarise, type TryRecord, pairScene } from '../helpers/failed-truncate.js';
 import { settle, untypedBecause } from '../helpers/outcomes.js';
-import { PAIR, createPair, seedPair } from '../helpers/pair-tables.js';
+import { PAIR, seedPair } from '../helpers/pair-tables.js';
 import { scratchPool, until } from '../helpers/pools.js';
-import { watchProcess } from '../helpers/process-watch.js';
-import { killSql, labelledUrl, waitUntilStuck } from '../helpers/server-view.js';
-import { createScratch, dialectSql } from '../helpers/servers.js';
+import { killSql, waitUntilStuck } from '../helpers/server-view.js';
+import { dialectSql } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /**
  * Issue case 3 and its PostgreSQL analogue: the server kills a truncate's
@@ -19,16 +18,11 @@ const TRIES = 30;
  */
 export function killedTruncateSuite(dialect: Dialect): void {
   t.test(`${dialect}: a truncate whose session is killed`, async (t) => {
-    const scratch = await createScratch(dialect, 'killed_truncate');
-    t.teardown(() => scratch.drop());
-    await createPair(scratch);
-    const holder = await TableHolder.open(scratch);
-    t.teardown(() => holder.close());
-    const watch = watchProcess(t);
+    const { scratch, holder, watch, url } = await pairScene(t, dialect, 'killed_truncate');
 
     for (const hold of HOLDS) {
       t.test(`killed while it waits behind ${hold.label}: typed error, nothing emptied, ${TRIES} of ${TRIES}`, async (t) => {
-        const db = scratchPool(t, { ...scratch, url: labelledUrl(scratch) }, { max: 1 });
+        const db = scratchPool(t, { ...scratch, url }, { max: 1 });
         const records: TryRecord[] = [];
         for (let i = 1; i <= TRIES; i++) {
           await seedPair(scratch);

@@ -8,8 +8,9 @@ import { watchProcess, type ProcessWatch } from '../helpers/process-watch.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { labelledUrl, runningTagged, truncatingSessions } from '../helpers/server-view.js';
 import { createScratch, type Scratch } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /**
  * How long a try waits to see the next caller's statement running before it

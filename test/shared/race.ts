@@ -3,13 +3,14 @@ import { createScratch } from '../helpers/servers.js';
 import { scratchPool, warm } from '../helpers/pools.js';
 import { nextTwo, onSession, pinBoth, waitFor } from '../helpers/two-sessions.js';
 import { createShapes, rowCounts, seed } from '../helpers/tables.js';
+import { racyTries } from '../helpers/env.js';
 
 /**
  * The bug sqlpin exists for, reproduced deterministically: a warmed fifo pool
  * of two sessions hands two one-shot queries in a row to two different
  * sessions, every time.
  */
-const TRIES = 10;
+const TRIES = racyTries(10);
 
 /**
  * The race on the main MySQL server unless `server` is given (a Galera node).

@@ -9,13 +9,14 @@ import { watchProcess, type ProcessWatch } from '../helpers/process-watch.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { clientPort, labelledUrl, waitUntilStuck } from '../helpers/server-view.js';
 import { createScratch, type Scratch } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
 /**
  * Each try stalls a link past a statement's bound and the cancel's grace
  * together, and a call that hangs costs the whole wait below: five tries show
  * a failure that comes every time.
  */
-const TRIES = 5;
+const TRIES = racyTries(5);
 const STALL_MILLIS = 1_500;
 /** How long a try waits for the call to settle once the link is back: several times what it needs. */
 const SETTLE_LIMIT_MILLIS = 5_000;

@@ -8,8 +8,9 @@ import { watchProcess, type ProcessWatch } from '../helpers/process-watch.js';
 import { FaultProxy } from '../helpers/proxy.js';
 import { labelledUrl, poolSessions } from '../helpers/server-view.js';
 import { createScratch, dialectSql, type Scratch } from '../helpers/servers.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /**
  * PostgreSQL: a deferred constraint trigger that waits at gate 1 for rows

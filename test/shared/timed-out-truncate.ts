@@ -1,17 +1,15 @@
 import t from 'tap';
 import type { Dialect } from '../../lib/index.js';
-import { HOLDS, leftAsItWas, summarise, type TryRecord } from '../helpers/failed-truncate.js';
+import { HOLDS, leftAsItWas, summarise, type TryRecord, pairScene } from '../helpers/failed-truncate.js';
 import { allowFileMillis } from '../helpers/file-timeout.js';
-import { TableHolder } from '../helpers/gates.js';
 import { outcomeLabel, outcomeUnknown, settle, tally } from '../helpers/outcomes.js';
-import { PAIR, createPair, pairCounts, seedPair } from '../helpers/pair-tables.js';
+import { PAIR, pairCounts, seedPair } from '../helpers/pair-tables.js';
 import { holdsWithin, scratchPool, until } from '../helpers/pools.js';
 import { FaultProxy } from '../helpers/proxy.js';
-import { watchProcess } from '../helpers/process-watch.js';
-import { busySessions, labelledUrl } from '../helpers/server-view.js';
-import { createScratch } from '../helpers/servers.js';
+import { busySessions } from '../helpers/server-view.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 
 /**
  * Issue case 4 and its PostgreSQL analogue: a truncate times out while it
@@ -24,13 +22,7 @@ export function timedOutTruncateSuite(dialect: Dialect): void {
   // Five subtests of 30 tries, each try a timeout or a held lock: more than tap's default 120 s on a loaded machine.
   allowFileMillis(300_000);
   t.test(`${dialect}: a truncate that times out`, async (t) => {
-    const scratch = await createScratch(dialect, 'timed_out_truncate');
-    t.teardown(() => scratch.drop());
-    await createPair(scratch);
-    const holder = await TableHolder.open(scratch);
-    t.teardown(() => holder.close());
-    const watch = watchProcess(t);
-    const url = labelledUrl(scratch);
+    const { scratch, holder, watch, url } = await pairScene(t, dialect, 'timed_out_truncate');
 
     for (const hold of HOLDS) {
       t.test(`times out behind ${hold.label}: nothing emptied, then or later, ${TRIES} of ${TRIES}`, async (t) => {

@@ -1,17 +1,15 @@
 import t from 'tap';
 import type { Dialect } from '../../lib/index.js';
-import { leftAsItWas, summarise, type TryRecord } from '../helpers/failed-truncate.js';
+import { leftAsItWas, summarise, type TryRecord, pairScene } from '../helpers/failed-truncate.js';
 import { allowFileMillis } from '../helpers/file-timeout.js';
-import { TableHolder } from '../helpers/gates.js';
 import { notACancelAnswer, settle, untypedBecause } from '../helpers/outcomes.js';
-import { createPair, seedPair } from '../helpers/pair-tables.js';
+import { seedPair } from '../helpers/pair-tables.js';
 import { scratchPool, until, within } from '../helpers/pools.js';
-import { watchProcess } from '../helpers/process-watch.js';
 import { FaultProxy } from '../helpers/proxy.js';
-import { busySessions, clientPort, killSql, labelledUrl, waitUntilStuck } from '../helpers/server-view.js';
-import { createScratch } from '../helpers/servers.js';
+import { busySessions, clientPort, killSql, waitUntilStuck } from '../helpers/server-view.js';
+import { racyTries } from '../helpers/env.js';
 
-const TRIES = 30;
+const TRIES = racyTries(30);
 const STRATEGIES = ['truncate', 'delete'] as const;
 /** What truncateAll empties in the scratch database. */
 const ALL = ['p', 'c', 'bystander'];
@@ -29,13 +27,7 @@ export function truncateAllFaultsSuite(dialect: Dialect): void {
   // Five subtests of 30 tries, each try a timeout or a held lock: more than tap's default 120 s on a loaded machine.
   allowFileMillis(300_000);
   t.test(`${dialect}: a truncateAll that fails empties nothing`, async (t) => {
-    const scratch = await createScratch(dialect, 'truncate_all_faults');
-    t.teardown(() => scratch.drop());
-    await createPair(scratch);
-    const holder = await TableHolder.open(scratch);
-    t.teardown(() => holder.close());
-    const watch = watchProcess(t);
-    const url = labelledUrl(scratch);
+    const { scratch, holder, watch, url } = await pairScene(t, dialect, 'truncate_all_faults');
 
     for (const strategy of STRATEGIES) {
       t.test(`strategy ${strategy}: cancelled while a row of p is held, all or nothing as told, ${TRIES} of ${TRIES}`, async (t) => {
