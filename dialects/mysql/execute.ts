@@ -7,8 +7,13 @@ import { releaseLocks, restoreSettings, type Envelope } from './plan.js';
 /** The statements that empty the tables, and whether the server runs them as one compound statement (MariaDB). */
 export interface Emptying {
   readonly statements: readonly string[];
+  /** Statements that change nothing and fail, before anything is emptied, where the server refuses a DELETE under LOCK TABLES (see `deleteProbe`). */
+  readonly probes: readonly string[];
   readonly compound: boolean;
 }
+
+/** ER_TABLE_NOT_LOCKED: a statement under LOCK TABLES needs a table the locks do not cover. */
+const ER_TABLE_NOT_LOCKED = 1100;
 
 /** A step that can no longer wait on another session: it is finished, not cut (see `runTruncate`). */
 const UNCUT = { timeoutMillis: 0, finish: true } as const;
@@ -68,16 +73,40 @@ async function lockAndEmpty(session: Session, envelope: Envelope, emptying: Empt
   if (settings.length > 0) await session.query(`SET ${settings.join(', ')}`);
   const deadline = bounded ? Date.now() + lock.lockTimeoutMillis : undefined;
   await takeTurns(session, envelope.locks, lock, deadline);
-  const locked = await lockTables(session, lock, deadline);
+  let locked = await lockTables(session, lock, deadline);
   progress.emptying = true;
-  if (emptying.compound && locked) {
-    await session.query(emptyingCompound(envelope, emptying.statements, bounded ? lock.lockWait : undefined), undefined, UNCUT);
-    progress.restored = true;
-    return;
+  if (locked && emptying.compound) {
+    const compound = emptyingCompound(envelope, [...emptying.probes, ...emptying.statements], bounded ? lock.lockWait : undefined);
+    if (await underLocks(session, () => session.query(compound, undefined, UNCUT))) {
+      progress.restored = true;
+      return;
+    }
+    locked = false;
+  } else if (locked && emptying.probes.length > 0) {
+    locked = await underLocks(session, async () => {
+      for (const probe of emptying.probes) await session.query(probe, undefined, UNCUT);
+    });
   }
   if (emptying.compound) await session.query('SET FOREIGN_KEY_CHECKS = 0');
-  // Without the locks (no LOCK TABLES privilege) each statement may wait, and is bounded and cut as any other.
+  // Without the locks (no LOCK TABLES privilege, or a DELETE the server refuses under them) each
+  // statement may wait, and is bounded and cut as any other.
   for (const statement of emptying.statements) await session.query(statement, undefined, locked ? UNCUT : undefined);
+}
+
+/**
+ * Runs `step` under the table locks. When the server refuses a DELETE under
+ * them (a probe, before anything was emptied), the locks are let go and the
+ * call goes on as without the LOCK TABLES privilege: false.
+ */
+async function underLocks(session: Session, step: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (error) {
+    if ((error as { errno?: unknown } | null)?.errno !== ER_TABLE_NOT_LOCKED) throw error;
+    await session.query('UNLOCK TABLES', undefined, UNCUT);
+    return false;
+  }
 }
 
 /**

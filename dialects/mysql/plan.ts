@@ -40,6 +40,18 @@ export function emptyStatements(table: Dirty, options: TruncateConfig): string[]
 }
 
 /**
+ * A DELETE of no row for a table that `emptyStatements` empties with DELETE.
+ * The server opens a DELETE's foreign-key tables before it reads a row, and
+ * under LOCK TABLES MariaDB refuses some shapes it runs without them (1100,
+ * ER_TABLE_NOT_LOCKED: a table that references itself and is referenced back
+ * through ON DELETE SET NULL and CASCADE): sent before anything is emptied,
+ * these find that out while every table still holds its rows.
+ */
+export function deleteProbe(table: Dirty, options: TruncateConfig): string[] {
+  return methodFor(table.state, options, MYSQL_AUTO) === 'delete' ? [`DELETE FROM ${qualified(table)} WHERE FALSE`] : [];
+}
+
+/**
  * One sqlpin truncate at a time per database: two running at once make InnoDB
  * fail each other's TRUNCATE with 1205 or 1213 (it locks a parent's child
  * tables). Locks are taken in one order. MariaDB refuses user locks in a

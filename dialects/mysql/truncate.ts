@@ -3,7 +3,7 @@ import { methodFor } from '../../lib/truncate-plan.js';
 import { addReferencing, deleteTriggered, keyOf, resolve, type Resolution } from './catalog.js';
 import type { MysqlSession } from './session.js';
 import { runTruncate } from './execute.js';
-import { emptyStatements, qualified, turnLocks, type Envelope } from './plan.js';
+import { deleteProbe, emptyStatements, qualified, turnLocks, type Envelope } from './plan.js';
 import { dirtyTables, MYSQL_AUTO, type Dirty } from './probe.js';
 import { refuseReadOnlyMysql } from './read-only.js';
 import { refuseInexact } from './refusals.js';
@@ -30,7 +30,8 @@ export async function truncateMysql(
   if (emptied.length === 0) return;
   const statements = emptied.flatMap((table) => emptyStatements(table, options));
   const envelope: Envelope = { checks: resolution.checks, locks: turnLocks(emptied, session.connection.galera === true) };
-  const emptying = { statements, compound: session.connection.mariadb && !resolution.oracleMode };
+  const probes = emptied.flatMap((table) => deleteProbe(table, options));
+  const emptying = { statements, probes, compound: session.connection.mariadb && !resolution.oracleMode };
   return runTruncate(session, envelope, emptying, {
     lockTimeoutMillis: options.lockTimeoutMillis,
     lockWait: resolution.lockWait,
