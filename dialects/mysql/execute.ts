@@ -10,6 +10,13 @@ export interface Emptying {
   /** Statements that change nothing and fail, before anything is emptied, where the server refuses a DELETE under LOCK TABLES (see `deleteProbe`). */
   readonly probes: readonly string[];
   readonly compound: boolean;
+  /**
+   * Whether the tables are locked first. Not on Galera: LOCK TABLES is not
+   * replicated, and a node whose session holds them while its TRUNCATE waits
+   * for its turn in total order cannot apply another node's TRUNCATE of the
+   * same table: both wait for ever.
+   */
+  readonly tableLocks: boolean;
 }
 
 /** ER_TABLE_NOT_LOCKED: a statement under LOCK TABLES needs a table the locks do not cover. */
@@ -73,7 +80,7 @@ async function lockAndEmpty(session: Session, envelope: Envelope, emptying: Empt
   if (settings.length > 0) await session.query(`SET ${settings.join(', ')}`);
   const deadline = bounded ? Date.now() + lock.lockTimeoutMillis : undefined;
   await takeTurns(session, envelope.locks, lock, deadline);
-  let locked = await lockTables(session, lock, deadline);
+  let locked = emptying.tableLocks && (await lockTables(session, lock, deadline));
   progress.emptying = true;
   if (locked && emptying.compound) {
     const compound = emptyingCompound(envelope, [...emptying.probes, ...emptying.statements], bounded ? lock.lockWait : undefined);
@@ -88,7 +95,7 @@ async function lockAndEmpty(session: Session, envelope: Envelope, emptying: Empt
     });
   }
   if (emptying.compound) await session.query('SET FOREIGN_KEY_CHECKS = 0');
-  // Without the locks (no LOCK TABLES privilege, or a DELETE the server refuses under them) each
+  // Without the locks (on Galera, without the LOCK TABLES privilege, or a DELETE the server refuses under them) each
   // statement may wait, and is bounded and cut as any other.
   for (const statement of emptying.statements) await session.query(statement, undefined, locked ? UNCUT : undefined);
 }

@@ -29,9 +29,10 @@ export async function truncateMysql(
   if (resolution.readOnly && resolution.first !== undefined) await refuseReadOnlyMysql(session, qualified(resolution.first));
   if (emptied.length === 0) return;
   const statements = emptied.flatMap((table) => emptyStatements(table, options));
-  const envelope: Envelope = { checks: resolution.checks, locks: turnLocks(emptied, session.connection.galera === true) };
+  const galera = session.connection.galera === true;
+  const envelope: Envelope = { checks: resolution.checks, locks: turnLocks(emptied, galera) };
   const probes = emptied.flatMap((table) => deleteProbe(table, options));
-  const emptying = { statements, probes, compound: session.connection.mariadb && !resolution.oracleMode };
+  const emptying = { statements, probes, compound: session.connection.mariadb && !resolution.oracleMode, tableLocks: !galera };
   return runTruncate(session, envelope, emptying, {
     lockTimeoutMillis: options.lockTimeoutMillis,
     lockWait: resolution.lockWait,
