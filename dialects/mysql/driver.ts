@@ -61,15 +61,16 @@ export class MysqlConnection implements DriverConnection {
     return new Promise((resolve, reject) => {
       try {
         const values = params === undefined ? undefined : valuesFor(params, this.#noBackslashEscapes);
-        this.#connection.query(text, values as mysql.QueryValues, (error, result) => {
+        this.#connection.query(text, values as mysql.QueryValues, (error, result, fields) => {
           if (error) {
             this.#status = undefined;
             reject(error);
           } else if (Array.isArray(result)) {
             // A result set carries no status flags; a SELECT cannot change them
             // (with autocommit off it may open a transaction, which `status` counts already).
-            // Several results (a CALL): the OK packets among them say what the statements set.
-            for (const part of result) if (isHeader(part)) this.#noteFlags(part.serverStatus);
+            // Several results (a CALL): the OK packets among them say what the statements set. The rows of
+            // one result set are never read as such, whatever their columns are named (`serverStatus`).
+            if (severalResults(fields)) for (const part of result) if (isHeader(part)) this.#noteFlags(part.serverStatus);
             resolve({ rows: result, rowCount: result.length });
           } else {
             const header = result as mysql.ResultSetHeader;
@@ -145,6 +146,11 @@ export class MysqlConnection implements DriverConnection {
     if (this.#onLost === undefined) this.#unheard.push(error);
     else this.#onLost(error);
   }
+}
+
+/** Whether a reply holds the results of several statements (a CALL): `fields` then has an entry per result, an array for each result set. */
+function severalResults(fields: unknown): boolean {
+  return Array.isArray(fields) && fields.some((entry) => Array.isArray(entry));
 }
 
 /** An OK packet among the results of several statements. */

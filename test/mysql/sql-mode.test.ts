@@ -106,6 +106,21 @@ t.test('mysql: sql_mode NO_BACKSLASH_ESCAPES', async (t) => {
     await scratch.admin('DROP TABLE modes_child, modes_parent');
   });
 
+  t.test('a result column named serverStatus is a row, not the server status (found reading the driver)', async (t) => {
+    // 512 is the NO_BACKSLASH_ESCAPES bit: read as status flags, it made the next value go out formatted for
+    // that mode while the server still read backslashes, and "a\\' OR 1=1 -- " left its literal.
+    await db.withConnection(async (conn) => {
+      await setMode(conn, 'default');
+      await conn.query('SELECT 512 AS serverStatus');
+      for (const value of VALUES) t.same((await conn.query('SELECT ? AS v', [value])).rows, [{ v: value }], JSON.stringify(value));
+      await setMode(conn, 'NO_BACKSLASH_ESCAPES');
+      await conn.query('SELECT 0 AS serverStatus');
+      for (const value of VALUES)
+        t.same((await conn.query('SELECT ? AS v', [value])).rows, [{ v: value }], `NBE: ${JSON.stringify(value)}`);
+      await conn.query('SET SESSION sql_mode = DEFAULT');
+    });
+  });
+
   t.test("sqlpin's own look-ups: truncate of names with quotes and backslashes, in both modes", async (t) => {
     const names = ["it's", 'back\\slash', "both\\'"];
     for (const name of names) await scratch.admin(`CREATE TABLE \`${name}\` (id INT AUTO_INCREMENT PRIMARY KEY)`);
