@@ -327,11 +327,13 @@ function splitFileName(name: string): [string, string] {
  * much to pay on every reset.
  */
 export async function deleteTriggered(session: MysqlSession, tables: readonly Candidate[]): Promise<Set<string>> {
-  const schemas = [...new Set(tables.map((table) => table.schema))];
-  const { rows } = await session.query<{ schema: string; name: string }>(
-    `SELECT EVENT_OBJECT_SCHEMA AS \`schema\`, EVENT_OBJECT_TABLE AS name FROM information_schema.TRIGGERS
-      WHERE EVENT_MANIPULATION = 'DELETE' AND EVENT_OBJECT_SCHEMA IN (${schemas.map(literal).join(', ')})`,
+  // One SELECT per database: MariaDB reads only that database's trigger files for an equality, every database's for IN.
+  const perSchema = [...new Set(tables.map((table) => table.schema))].map(
+    (schema) =>
+      `SELECT EVENT_OBJECT_SCHEMA AS \`schema\`, EVENT_OBJECT_TABLE AS name FROM information_schema.TRIGGERS
+        WHERE EVENT_MANIPULATION = 'DELETE' AND EVENT_OBJECT_SCHEMA = ${literal(schema)}`,
   );
+  const { rows } = await session.query<{ schema: string; name: string }>(perSchema.join('\nUNION ALL\n'));
   return new Set(rows.map(keyOf));
 }
 
@@ -339,9 +341,12 @@ export async function deleteTriggered(session: MysqlSession, tables: readonly Ca
  * A string as a SQL literal, for text that also holds quoted identifiers: mysql2
  * would fill a `?` inside a quoted name with a parameter, so no parameters are
  * used there. Hex cannot break out of the literal, whatever the string holds.
+ * An introduced literal, not CONVERT(): MariaDB narrows an information_schema
+ * read to one database or table only for a plain constant, and with CONVERT()
+ * it opened every table on the server (3.6 ms against 0.4 with 4,000 tables).
  */
 export function literal(text: string): string {
-  return `CONVERT(X'${Buffer.from(text, 'utf8').toString('hex')}' USING utf8mb4)`;
+  return `_utf8mb4 X'${Buffer.from(text, 'utf8').toString('hex')}'`;
 }
 
 /** Identifies a table in maps; NUL cannot occur in names, so the key is unambiguous. */
