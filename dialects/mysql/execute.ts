@@ -39,24 +39,29 @@ const UNCUT = { timeoutMillis: 0, finish: true } as const;
  * gets the statements alone, where any fault says `outcome: 'unknown'`.
  */
 export async function runTruncate(session: Session, envelope: Envelope, emptying: Emptying, lock: LockBound): Promise<void> {
-  const progress: Progress = { emptying: false, restored: false };
+  const progress: Progress = { emptying: false, restored: false, locked: false };
   let failure: unknown;
   try {
     await lockAndEmpty(session, envelope, emptying, lock, progress);
   } catch (error) {
     failure = error;
   }
-  await restore(session, envelope, lock.lockTimeoutMillis === 0 ? undefined : lock.lockWait, progress.restored);
+  await restore(session, envelope, lock.lockTimeoutMillis === 0 ? undefined : lock.lockWait, progress);
   // Every table was emptied: a restore that failed condemned the session, whose state goes with it.
   if (failure === undefined) return;
   if (!session.isReusable()) await endThread(session);
   throw settled(failure, progress.emptying);
 }
 
-/** How far a truncate went: emptying statements sent; settings put back and turn locks freed already. */
+/**
+ * How far a truncate went: emptying statements sent; settings put back and
+ * turn locks freed already; LOCK TABLES sent and not undone (a cut one may
+ * have been granted all the same).
+ */
 interface Progress {
   emptying: boolean;
   restored: boolean;
+  locked: boolean;
 }
 
 /**
@@ -80,24 +85,25 @@ async function lockAndEmpty(session: Session, envelope: Envelope, emptying: Empt
   if (settings.length > 0) await session.query(`SET ${settings.join(', ')}`);
   const deadline = bounded ? Date.now() + lock.lockTimeoutMillis : undefined;
   await takeTurns(session, envelope.locks, lock, deadline);
-  let locked = emptying.tableLocks && (await lockTables(session, lock, deadline));
+  progress.locked = emptying.tableLocks;
+  progress.locked &&= await lockTables(session, lock, deadline);
   progress.emptying = true;
-  if (locked && emptying.compound) {
+  if (progress.locked && emptying.compound) {
     const compound = emptyingCompound(envelope, [...emptying.probes, ...emptying.statements], bounded ? lock.lockWait : undefined);
-    if (await underLocks(session, () => session.query(compound, undefined, UNCUT))) {
+    progress.locked = await underLocks(session, () => session.query(compound, undefined, UNCUT));
+    if (progress.locked) {
       progress.restored = true;
       return;
     }
-    locked = false;
-  } else if (locked && emptying.probes.length > 0) {
-    locked = await underLocks(session, async () => {
+  } else if (progress.locked && emptying.probes.length > 0) {
+    progress.locked = await underLocks(session, async () => {
       for (const probe of emptying.probes) await session.query(probe, undefined, UNCUT);
     });
   }
   if (emptying.compound) await session.query('SET FOREIGN_KEY_CHECKS = 0');
   // Without the locks (on Galera, without the LOCK TABLES privilege, or a DELETE the server refuses under them) each
   // statement may wait, and is bounded and cut as any other.
-  for (const statement of emptying.statements) await session.query(statement, undefined, locked ? UNCUT : undefined);
+  for (const statement of emptying.statements) await session.query(statement, undefined, progress.locked ? UNCUT : undefined);
 }
 
 /**
@@ -131,16 +137,16 @@ function emptyingCompound(envelope: Envelope, statements: readonly string[], loc
 const FINISH = { finish: true } as const;
 
 /**
- * Unlocks the tables, puts FOREIGN_KEY_CHECKS (and `lock_wait_timeout`) back
- * and frees the turn locks (all but the first when `restored` says the call
- * did the rest). A session that is lost or where that fails is condemned: it
- * is destroyed, and its state with it.
+ * Unlocks the tables where they may be locked, puts FOREIGN_KEY_CHECKS (and
+ * `lock_wait_timeout`) back and frees the turn locks (only the unlocking when
+ * the call did the rest). A session that is lost or where that fails is
+ * condemned: it is destroyed, and its state with it.
  */
-async function restore(session: Session, envelope: Envelope, lockWait: number | undefined, restored: boolean): Promise<void> {
+async function restore(session: Session, envelope: Envelope, lockWait: number | undefined, progress: Progress): Promise<void> {
   if (!session.isReusable()) return;
   try {
-    await session.query('UNLOCK TABLES', undefined, FINISH);
-    if (restored) return;
+    if (progress.locked) await session.query('UNLOCK TABLES', undefined, FINISH);
+    if (progress.restored) return;
     await session.query(restoreSettings(envelope, lockWait), undefined, FINISH);
     const release = releaseLocks(envelope);
     if (release !== undefined) await session.query(release, undefined, FINISH);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { scratchPool } from '../helpers/pools.js';
 import { createScratch } from '../helpers/servers.js';
+import { recordStatements } from '../helpers/statements.js';
 
 /**
  * Found by the differential fuzzer (family partitions, seed 20261204): b
@@ -35,10 +36,13 @@ t.test('mysql: a DELETE the server refuses under LOCK TABLES', async (t) => {
   const counts = async () =>
     (await scratch.admin('SELECT (SELECT COUNT(*) FROM a) AS a, (SELECT COUNT(*) FROM b) AS b, (SELECT COUNT(*) FROM keep) AS keep'))[0];
   const db = scratchPool(t, scratch, { max: 1 });
+  const sent = recordStatements(t);
   for (const strategy of ['delete', 'auto'] as const) {
     await seed();
+    sent.length = 0;
     await db.truncate(['a', 'b'], { strategy, restartIdentity: false });
     t.same(await counts(), { a: 0, b: 0, keep: 1 }, `${strategy}: truncate empties both`);
+    t.equal(sent.filter((text) => text === 'UNLOCK TABLES').length, 1, `${strategy}: the locks are let go once, when the probe is refused`);
     await seed();
     await db.truncateAll({ strategy, restartIdentity: false, except: ['keep'] });
     t.same(await counts(), { a: 0, b: 0, keep: 1 }, `${strategy}: truncateAll empties both`);

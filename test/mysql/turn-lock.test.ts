@@ -13,6 +13,7 @@ import { watchProcess } from '../helpers/process-watch.js';
 import { clientPort, waitUntilStuck } from '../helpers/server-view.js';
 import { createScratch } from '../helpers/servers.js';
 import { racyTries } from '../helpers/env.js';
+import { recordStatements } from '../helpers/statements.js';
 
 const TRIES = racyTries(30);
 
@@ -84,11 +85,14 @@ t.test('mysql: the lock waits of a truncate', async (t) => {
     const url = new URL(scratch.url);
     [url.username, url.password] = [user, 'pw'];
     const db = scratchPool(t, { ...scratch, url: url.toString() }, { max: 1 });
+    const sent = recordStatements(t);
     for (const strategy of ['truncate', 'delete'] as const) {
       await seedPair(scratch);
       await db.truncate([...PAIR], { strategy });
       t.same(await pairCounts(scratch), { ...PAIR_ROWS, p: 0, c: 0 }, `${strategy}: p and c emptied, nothing else`);
     }
+    t.equal(sent.filter((text) => text.startsWith('LOCK TABLES')).length, 2, 'LOCK TABLES tried by each call');
+    t.notOk(sent.includes('UNLOCK TABLES'), 'no UNLOCK TABLES: nothing was locked');
   });
 
   t.test(`a truncate whose link is cut while it waits leaves no turn lock held, ${TRIES} of ${TRIES}`, async (t) => {
