@@ -117,7 +117,8 @@ WITH RECURSIVE given AS (
  * opened with, so the current schema may not be the configured one) but
  * the excepted ones (`except`, a text[] literal, resolved like named tables).
  * Partitions are emptied with their partitioned table; views, sequences and
- * foreign tables are not tables to empty. Both arguments are SQL literals.
+ * foreign tables are not tables to empty. Each argument is an SQL expression:
+ * a literal, or a typed parameter of the prepared form.
  */
 export const catalogAll = (schema: string, except: string, heirsOf: string | undefined) => `
 WITH RECURSIVE excepted AS (

@@ -3,6 +3,7 @@ import { InvalidArgumentError, NotATableError, TableNotFoundError, TruncateRefus
 import { formatTableName, type TableName } from '../../lib/identifiers.js';
 import { catalogAll, catalogTables } from './catalog-sql.js';
 import { quotePostgres } from './names.js';
+import { runCatalogStatement, type CatalogStatement } from './prepared.js';
 import type { PostgresSession } from './session.js';
 
 /** A sequence a table owns, as RESTART IDENTITY would restart it. */
@@ -104,13 +105,13 @@ interface CatalogRow {
  *
  * `opening` (a BEGIN, or nothing) goes in the same simple-query message, so the
  * names travel as literals, not bound parameters: a message with parameters
- * carries one statement only. Nothing is prepared: the plan of a catalog query
- * costs less than the round trip a Parse of its own would.
+ * carries one statement only. The query is prepared with SQL's PREPARE where
+ * that is safe (see `runCatalogStatement`).
  */
 export async function readCatalog(session: PostgresSession, target: TruncateTarget, opening: string): Promise<Catalog> {
-  let rows = (await session.query<CatalogRow>(opening + catalogQuery(target, []))).rows;
+  let rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, []), opening);
   const parents = rows.filter((row) => row.info?.named === true && row.info.hasHeirs).map((row) => row.oid!);
-  if (parents.length > 0) rows = (await session.query<CatalogRow>(catalogQuery(target, parents))).rows;
+  if (parents.length > 0) rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, parents), '');
   const infos = new Map<string, CatalogRow>();
   const lookups = new Map<string, CatalogRow>();
   for (const row of rows) {
@@ -217,14 +218,26 @@ function firesOnDelete(infos: ReadonlyMap<string, CatalogRow>): (oid: string) =>
 }
 
 /** The catalog query; `heirsOf`: the named tables whose partitions and inheritance children it must read. */
-function catalogQuery(target: TruncateTarget, heirsOf: readonly string[]): string {
-  const parents = heirsOf.length === 0 ? undefined : `ARRAY[${heirsOf.map(Number).join(', ')}]::pg_catalog.oid[]`;
+function catalogQuery(target: TruncateTarget, heirsOf: readonly string[]): CatalogStatement {
   const qualified = (table: TableName) =>
     table.schema === undefined ? quotePostgres(table.name) : `${quotePostgres(table.schema)}.${quotePostgres(table.name)}`;
   const names = (tables: readonly TableName[]) => textArray(tables.map(qualified));
-  if (target.kind === 'tables') return catalogTables(names(target.tables), parents);
-  const schema = target.schema === undefined ? 'NULL::pg_catalog.text' : `${quoteLiteral(target.schema)}::pg_catalog.text`;
-  return catalogAll(schema, names(target.except), parents);
+  const args =
+    target.kind === 'tables'
+      ? [names(target.tables)]
+      : [target.schema === undefined ? 'NULL::pg_catalog.text' : `${quoteLiteral(target.schema)}::pg_catalog.text`, names(target.except)];
+  if (heirsOf.length > 0) args.push(`ARRAY[${heirsOf.map(Number).join(', ')}]::pg_catalog.oid[]`);
+  const types = [...(target.kind === 'tables' ? ['text[]'] : ['text', 'text[]']), ...(heirsOf.length > 0 ? ['oid[]'] : [])];
+  const build = (values: readonly string[]) => {
+    const parents = heirsOf.length === 0 ? undefined : values[types.length - 1];
+    return target.kind === 'tables' ? catalogTables(values[0]!, parents) : catalogAll(values[0]!, values[1]!, parents);
+  };
+  return {
+    name: `sqlpin_catalog_${target.kind}${heirsOf.length > 0 ? '_heirs' : ''}`,
+    text: build(types.map((type, i) => `$${i + 1}::pg_catalog.${type}`)),
+    args,
+    plain: build(args),
+  };
 }
 
 const KINDS: Readonly<Record<string, ObjectKind>> = {

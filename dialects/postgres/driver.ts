@@ -2,16 +2,21 @@ import pg from 'pg';
 import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
 import { announcedPid, destroySocket, holdProcess, readyForQuery, recordParameters } from './internals.js';
 import { PIN_BY_TRANSACTION, PoolerCheck, proxyWarning } from './pooler.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { refuseReadOnlyPostgres } from './read-only.js';
 import { truncatePostgres } from './truncate.js';
 
 const STATUSES: Readonly<Record<string, TransactionStatus>> = { I: 'idle', T: 'open', E: 'failed' };
+
+/** Text that may drop prepared statements: DEALLOCATE or DISCARD ALL, as a statement or inside one (a DO block). */
+const DROPS_PREPARED = /\b(DEALLOCATE|DISCARD)\b/i;
 
 /** One pg client; the driver object never leaves this class. */
 export class PostgresConnection implements DriverConnection {
   readonly id: number;
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ReadonlyMap<string, string>;
+  readonly prepared = new PreparedStatements();
   readonly #client: pg.Client;
   /** Whether sessions reach the server itself, not a pooler: said by the options or found once per pool. */
   readonly #pooler: PoolerCheck;
@@ -33,6 +38,8 @@ export class PostgresConnection implements DriverConnection {
   }
 
   send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>> {
+    // Whether it runs or fails part-way, it may have dropped sqlpin's prepared statements.
+    if (DROPS_PREPARED.test(text)) this.prepared.mayBeDropped();
     return new Promise((resolve, reject) => {
       this.#client.query(text, params as unknown[], (error: Error | null, answer: pg.QueryResult | pg.QueryResult[]) => {
         if (error) {
@@ -59,9 +66,14 @@ export class PostgresConnection implements DriverConnection {
     return error.severity === 'FATAL' || error.severity === 'PANIC';
   }
 
-  /** sqlpin names no statements, so pg keeps no record that DISCARD ALL would make stale. */
+  /** DISCARD ALL drops sqlpin's prepared statements with the rest; pg keeps none of its own (sqlpin sends no named query). */
   async reset(): Promise<void> {
     await this.send('DISCARD ALL', undefined);
+    this.prepared.dropped();
+  }
+
+  reachesServer(): boolean | undefined {
+    return this.#pooler.direct;
   }
 
   async end(): Promise<void> {

@@ -47,6 +47,11 @@ export class PoolerCheck {
     this.#foundPooler = foundPooler;
   }
 
+  /** Whether sessions reach the server itself; undefined until the first comparison. */
+  get direct(): boolean | undefined {
+    return this.#known;
+  }
+
   /** Compares the pid announced at login with the backend's own; the first comparison decides. */
   note(announced: number, backend: number): void {
     if (this.#known !== undefined) return;
