@@ -13,8 +13,13 @@ import { recordStatements } from '../helpers/statements.js';
 t.test('postgres: the prepared catalog query', async (t) => {
   const scratch = await createScratch('postgres', 'prepared_catalog');
   t.teardown(() => scratch.drop());
-  await scratch.admin('CREATE TABLE parent (id serial PRIMARY KEY); CREATE TABLE child (id serial PRIMARY KEY, parent_id int REFERENCES parent)');
-  const seed = () => scratch.admin('TRUNCATE parent, child RESTART IDENTITY CASCADE; INSERT INTO parent DEFAULT VALUES; INSERT INTO child (parent_id) VALUES (1)');
+  await scratch.admin(
+    'CREATE TABLE parent (id serial PRIMARY KEY); CREATE TABLE child (id serial PRIMARY KEY, parent_id int REFERENCES parent)',
+  );
+  const seed = () =>
+    scratch.admin(
+      'TRUNCATE parent, child RESTART IDENTITY CASCADE; INSERT INTO parent DEFAULT VALUES; INSERT INTO child (parent_id) VALUES (1)',
+    );
   const rows = async (table: string) => Number((await scratch.admin(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
   t.test('prepared on the first call of a session, then EXECUTE alone', async (t) => {
@@ -96,7 +101,7 @@ t.test('postgres: the prepared catalog query', async (t) => {
     t.same([await rows('parent'), await rows('child'), await rows('grandchild')], [0, 0, 0], 'cascade empties the new table too');
   });
 
-  t.test("a pool told of a pooler sends the plain query: a prepared statement would stay on another backend", async (t) => {
+  t.test('a pool told of a pooler sends the plain query: a prepared statement would stay on another backend', async (t) => {
     const db = scratchPool(t, scratch, { max: 1, pooler: 'transaction' });
     const sent = recordStatements(t);
     await seed();
