@@ -17,9 +17,13 @@
 /** SERVER_STATUS_NO_BACKSLASH_ESCAPES (include/mysql_com.h), in the status flags of the handshake and of each OK packet. */
 export const SERVER_STATUS_NO_BACKSLASH_ESCAPES = 0x0200;
 
-/** `params` as the driver must format them when the server reads backslashes literally (`noBackslashEscapes`). */
+/**
+ * `params` as the driver must format them when the server reads backslashes
+ * literally (`noBackslashEscapes`); otherwise the caller's array itself, which
+ * mysql2 only reads (no copy on every query).
+ */
 export function valuesFor(params: readonly unknown[], noBackslashEscapes: boolean): unknown[] {
-  return noBackslashEscapes ? params.map(withoutEscapes) : [...params];
+  return noBackslashEscapes ? params.map(withoutEscapes) : (params as unknown[]);
 }
 
 /** One value, its strings as doubled-quote literals; what mysql2 writes without a backslash (numbers, hex, dates) stays. */
