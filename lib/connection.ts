@@ -1,8 +1,9 @@
-import type { Dialect, QueryResult } from './driver.js';
+import type { Dialect, DialectInfo, QueryResult } from './driver.js';
 import { ConnectionReleasedError, InvalidArgumentError } from './errors.js';
 import { describe } from './identifiers.js';
 import type { Pin } from './pin.js';
-import { parseQuery, type QueryInput, type QueryOptions } from './statement.js';
+import { Queryable } from './queryable.js';
+import type { Statement } from './statement.js';
 import { retried, runTransaction } from './transaction.js';
 import { prepareTransaction, type TransactionOptions } from './transaction-options.js';
 import { prepareTruncate, prepareTruncateAll, runTruncate, type TruncateAllOptions, type TruncateRequest } from './truncate.js';
@@ -15,10 +16,11 @@ const MADE_BY_SQLPIN = Symbol('sqlpin connection');
  * query through it runs on the same server session. It has no `release()`;
  * after the callback settles every method throws `ConnectionReleasedError`.
  */
-export class Connection {
+export class Connection extends Queryable {
   readonly #pin: Pin<Connection>;
 
   private constructor(token: symbol, pin: Pin<Connection>) {
+    super();
     if (token !== MADE_BY_SQLPIN)
       throw new InvalidArgumentError('a Connection comes from withConnection or transaction; it cannot be made with new');
     this.#pin = pin;
@@ -38,19 +40,14 @@ export class Connection {
     return this.#pin.dialect.name;
   }
 
-  /** Runs one statement on this session; see `Pool.query`. */
-  query<Row = Record<string, unknown>>(
-    query: QueryInput,
-    params?: readonly unknown[] | QueryOptions,
-    options?: QueryOptions,
-  ): Promise<QueryResult<Row>> {
-    // Not async: the session's own promise is handed back rather than wrapped in another; a bad call still rejects.
-    try {
-      const pin = this.#live();
-      return pin.query<Row>(parseQuery(pin.dialect, query, params, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** @internal `query` reads its arguments for the pinned session's dialect, once the handle is known to be live. */
+  protected dialectInfo(): DialectInfo {
+    return this.#live().dialect;
+  }
+
+  /** @internal `query` runs on the pinned session. */
+  protected runStatement<Row>(statement: Statement): Promise<QueryResult<Row>> {
+    return this.#pin.query<Row>(statement);
   }
 
   /** `truncate` on this session; see `Pool.truncate`. */

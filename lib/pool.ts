@@ -12,7 +12,8 @@ import { Pin, type PinContext } from './pin.js';
 import { pinByTransaction } from './pooler.js';
 import { SessionPool } from './session-pool.js';
 import type { ManagedSession } from './session.js';
-import { parseQuery, type QueryInput, type QueryOptions } from './statement.js';
+import { Queryable } from './queryable.js';
+import type { Statement } from './statement.js';
 import { retried } from './transaction.js';
 import { prepareTransaction, PLAIN_TRANSACTION, type TransactionMode, type TransactionOptions } from './transaction-options.js';
 import {
@@ -57,7 +58,7 @@ const MADE_BY_SQLPIN = Symbol('sqlpin pool');
  * Every method that needs a session borrows it through `#borrow`, and inside
  * a pinned callback every method reuses that callback's session.
  */
-export class Pool {
+export class Pool extends Queryable {
   readonly dialect: Dialect;
   readonly #info: DialectInfo;
   readonly #config: PoolConfig;
@@ -65,6 +66,7 @@ export class Pool {
   readonly #pins = new AsyncLocalStorage<PinContext<Connection>>();
 
   private constructor(token: symbol, config: PoolConfig, driver?: Promise<Driver>) {
+    super();
     if (token !== MADE_BY_SQLPIN) throw new InvalidArgumentError('a Pool is made with createPool(options), not with new');
     this.#config = config;
     this.dialect = config.dialect;
@@ -77,26 +79,18 @@ export class Pool {
     return new Pool(MADE_BY_SQLPIN, config, driver);
   }
 
-  /**
-   * Runs one statement on any session. Plain text uses the driver's placeholders (`?` / `$1`); `sql` is portable.
-   * Options (`{ timeoutMillis }`) come last: third, or second after a `sql` query.
-   */
-  query<Row = Record<string, unknown>>(
-    query: QueryInput,
-    params?: readonly unknown[] | QueryOptions,
-    options?: QueryOptions,
-  ): Promise<QueryResult<Row>> {
-    // Not async, like Connection.query: the inner promise is handed back as is; a bad call still rejects.
-    try {
-      const statement = parseQuery(this.#info, query, params, options);
-      const pinned = this.#pins.getStore();
-      if (pinned?.pin.admits()) return pinned.pin.query<Row>(statement);
-      const { text, params: values, timeoutMillis, signal } = statement;
-      if (timeoutMillis === undefined && signal === undefined) return this.#borrow((session) => session.query<Row>(text, values));
-      return this.#borrow((session) => session.query<Row>(text, values, { timeoutMillis, signal }), signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** @internal */
+  protected dialectInfo(): DialectInfo {
+    return this.#info;
+  }
+
+  /** @internal `query` runs on the callback's pinned session inside one, else on any session. */
+  protected runStatement<Row>(statement: Statement): Promise<QueryResult<Row>> {
+    const pinned = this.#pins.getStore();
+    if (pinned?.pin.admits()) return pinned.pin.query<Row>(statement);
+    const { text, params: values, timeoutMillis, signal } = statement;
+    if (timeoutMillis === undefined && signal === undefined) return this.#borrow((session) => session.query<Row>(text, values));
+    return this.#borrow((session) => session.query<Row>(text, values, { timeoutMillis, signal }), signal);
   }
 
   /**
