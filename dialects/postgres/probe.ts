@@ -19,12 +19,12 @@ export function unseen(table: CatalogTable): PostgresTableState['unseen'] {
   return table.canSelect ? undefined : 'privilege';
 }
 
-/** The state columns of one table, numbered `i`. */
-function stateColumns(table: CatalogTable, i: number, rowLimit: number): string[] {
+/** The state columns of one table, numbered `i`; its counters only where they will be restarted (`readCounters`). */
+function stateColumns(table: CatalogTable, i: number, rowLimit: number, readCounters: boolean): string[] {
   const heaps = table.members.map((oid) => `pg_catalog.pg_relation_size(${Number(oid)}::pg_catalog.oid) > 0`).join(' OR ');
   const stale = `(pg_catalog.current_setting('transaction_isolation') <> 'read committed' AND (${heaps}))`;
   // A counter the role may not read is taken as moved: a restart is then never skipped.
-  const atStart = table.sequences.map((s) =>
+  const atStart = (readCounters ? table.sequences : []).map((s) =>
     s.readable ? `(SELECT NOT is_called AND last_value = ${s.start}::pg_catalog.int8 FROM ${s.name})` : 'false',
   );
   let rows: string;
@@ -36,7 +36,9 @@ function stateColumns(table: CatalogTable, i: number, rowLimit: number): string[
 
 /**
  * One round trip for the state of every table: rows (counted up to
- * `rowLimit`), and whether each owned sequence is where RESTART would put it.
+ * `rowLimit`), and whether each owned sequence is where RESTART would put it
+ * (not read with `restartIdentity: false`, where no counter moves and the
+ * state of one decides nothing: each sequence read opens a relation).
  * Where the transaction's snapshot may be older than the lock (REPEATABLE READ,
  * SERIALIZABLE) rows committed while we waited are invisible, so there a table
  * whose heap is not empty counts as holding rows (refusing or emptying it is
@@ -52,10 +54,10 @@ function stateColumns(table: CatalogTable, i: number, rowLimit: number): string[
 export async function readStates(
   session: Session,
   tables: readonly CatalogTable[],
-  rowLimit: number,
+  { rowLimit, readCounters }: { rowLimit: number; readCounters: boolean },
   first: string,
 ): Promise<PostgresTableState[]> {
-  const columns = tables.flatMap((table, i) => stateColumns(table, i, rowLimit));
+  const columns = tables.flatMap((table, i) => stateColumns(table, i, rowLimit, readCounters));
   columns.push(`pg_catalog.current_setting('transaction_isolation') <> 'read committed' AS "snapshot"`);
   // sqlpin's own text, no parameters: several statements may share one message.
   const { rows } = await session.query<Record<string, boolean | number>>(`${first};\nSELECT ${columns.join(', ')}`);

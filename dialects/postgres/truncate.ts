@@ -37,7 +37,8 @@ export async function truncatePostgres(
     options.lockTimeoutMillis,
     everything.map((table) => table.oid),
     async () => {
-      states = await readStates(session, everything, rowProbeLimit(options.strategy, POSTGRES_AUTO), lock);
+      const probe = { rowLimit: rowProbeLimit(options.strategy, POSTGRES_AUTO), readCounters: options.restartIdentity };
+      states = await readStates(session, everything, probe, lock);
     },
   );
   // setval leaves what ALTER SEQUENCE does where nothing can roll the truncate back after it: in a

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createScratch } from '../helpers/servers.js';
 import { scratchPool } from '../helpers/pools.js';
+import { recordStatements } from '../helpers/statements.js';
 
 /**
  * After a DELETE, the counter is set back without DDL (setval) where nothing
@@ -38,5 +39,19 @@ t.test('postgres: counter resets', async (t) => {
     const [row] = await scratch.admin('SELECT count(*)::int AS n FROM counted');
     t.equal(row!.n, 2, 'rows back');
     t.equal(await next(), 3, 'counter back');
+    await scratch.admin('TRUNCATE counted RESTART IDENTITY');
+  });
+
+  t.test('restartIdentity: false reads no counter, and leaves it where it was', async (t) => {
+    const sent = recordStatements(t);
+    await scratch.admin("INSERT INTO counted (name) VALUES ('a'), ('b')");
+    await db.truncate('counted', { strategy: 'auto', restartIdentity: false });
+    t.notOk(
+      sent.some((text) => text.includes('counted_id_seq')),
+      'no statement names the sequence',
+    );
+    t.equal(await next(), 3, 'the next id follows the deleted rows');
+    await db.truncate('counted', { strategy: 'auto', restartIdentity: false });
+    t.equal(await next(), 4, 'a table with no rows and a moved counter is left alone');
   });
 });
