@@ -105,7 +105,11 @@ export class Pool extends Queryable {
       checkSignal(signal);
       const current = this.#pins.getStore();
       if (current?.pin.admits()) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
-      return this.#pinned(fn, signal, PLAIN_TRANSACTION.mode);
+      // A signal that aborted during the callback makes the call reject, whatever the callback returned.
+      return this.#pinned(fn, signal, PLAIN_TRANSACTION.mode).then((result) => {
+        checkSignal(signal);
+        return result;
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -130,10 +134,10 @@ export class Pool extends Queryable {
         () => this.#pinned(fn, config.signal, config.mode),
       );
     }
-    return this.withConnection(
-      (conn) => conn.transaction(fn, options),
-      config.signal === undefined ? undefined : { signal: config.signal },
-    );
+    // Not through withConnection: a transaction whose COMMIT took effect resolves, even if its signal aborted meanwhile.
+    const current = this.#pins.getStore();
+    if (current?.pin.admits()) return current.pin.handle.transaction(fn, options);
+    return this.#pinned((conn) => conn.transaction(fn, options), config.signal, PLAIN_TRANSACTION.mode);
   }
 
   /**
@@ -197,16 +201,15 @@ export class Pool extends Queryable {
 
   /**
    * Borrows a session with a pin around it: the pin ends, and its running unit
-   * finishes, before the session goes back. A signal that aborted during the
-   * callback makes the call reject, whatever the callback returned.
+   * finishes, before the session goes back. The work's result is the call's: a
+   * truncate or transaction whose COMMIT took effect resolves, even if its
+   * signal aborted meanwhile (withConnection adds its own rule).
    */
   #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T, signal: AbortSignalLike | undefined): Promise<T> {
     return this.#borrow(async (session) => {
       const pin = new Pin(session, this.#info, this.#config.report, this.#pins, Connection.of, signal);
       try {
-        const result = await work(pin);
-        checkSignal(signal);
-        return result;
+        return await work(pin);
       } finally {
         pin.live = false;
         // A unit the callback left running still owns the session: it goes back only after.

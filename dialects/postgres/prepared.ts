@@ -20,24 +20,35 @@ export interface CatalogStatement {
  * server's own (no pooler between, which could hand the next message to
  * another backend), it is prepared once per session and run with EXECUTE,
  * whose generic plan costs nothing to reuse (PostgreSQL picks it after five
- * calls). PREPARE and EXECUTE are SQL, not protocol messages, so EXECUTE
- * still shares the simple-query message with `opening`. A prepared
- * statement holds a plan, never catalog facts: every EXECUTE reads the
- * catalogs as they are.
+ * calls). PREPARE and EXECUTE are SQL, not protocol messages, so they share a
+ * simple-query message with `opening`, which goes on whichever message is
+ * sent first: every statement runs inside the call's transaction, so a cut
+ * one is rolled back with it. A prepared statement outlives that rollback,
+ * and holds a plan, never catalog facts: every EXECUTE reads the catalogs as
+ * they are.
  */
 export async function runCatalogStatement<Row>(session: PostgresSession, statement: CatalogStatement, opening: string): Promise<Row[]> {
-  const { prepared } = session.connection;
-  if (session.connection.reachesServer() === undefined) await askBackend(session);
-  if (session.connection.reachesServer() === false) return (await session.query<Row>(opening + statement.plain)).rows;
-  if (!prepared.has(statement.name)) await prepare(session, statement);
+  let first = opening;
+  const send = async <R>(text: string): Promise<R[]> => {
+    const message = first + text;
+    first = '';
+    return (await session.query<R>(message)).rows;
+  };
+  const { connection } = session;
+  if (connection.reachesServer() === undefined) await askBackend(session, send);
+  if (connection.reachesServer() === false) return send<Row>(statement.plain);
+  if (!connection.prepared.has(statement.name)) await prepare(session, send, statement);
   try {
-    return (await session.query<Row>(`${opening}EXECUTE ${statement.name}(${statement.args.join(', ')})`)).rows;
+    return await send<Row>(`EXECUTE ${statement.name}(${statement.args.join(', ')})`);
   } catch (error) {
     // Gone in a way sqlpin did not see (a DEALLOCATE inside a function): the next call looks again.
-    if ((error as { code?: unknown } | null)?.code === UNDEFINED_PREPARED_STATEMENT) prepared.mayBeDropped();
+    if ((error as { code?: unknown } | null)?.code === UNDEFINED_PREPARED_STATEMENT) connection.prepared.mayBeDropped();
     throw error;
   }
 }
+
+/** Sends one message; the first one sent starts with the call's `opening`. */
+type Send = <R>(text: string) => Promise<R[]>;
 
 /** The server has no prepared statement of that name. */
 const UNDEFINED_PREPARED_STATEMENT = '26000';
@@ -48,20 +59,20 @@ const UNDEFINED_PREPARED_STATEMENT = '26000';
  * PREPARE could meet the statement another client of the pooler left there:
  * the plain query is sent instead (see `PoolerCheck`).
  */
-async function askBackend(session: PostgresSession): Promise<void> {
-  const { rows } = await session.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid');
-  session.connection.answeredBy(Number(rows[0]!.pid));
+async function askBackend(session: PostgresSession, send: Send): Promise<void> {
+  const [row] = await send<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid');
+  session.connection.answeredBy(Number(row!.pid));
 }
 
-/** PREPARE, in a message of its own ahead of the call's transaction (a prepared statement outlives a rollback). */
-async function prepare(session: PostgresSession, { name, text }: CatalogStatement): Promise<void> {
+/** PREPARE, unless a statement of the caller's may have dropped it and it is still there. */
+async function prepare(session: PostgresSession, send: Send, { name, text }: CatalogStatement): Promise<void> {
   const { prepared } = session.connection;
-  if (prepared.mayExist(name)) {
-    const { rows } = await session.query('SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = $1', [name]);
-    if (rows.length > 0) return prepared.add(name);
+  // sqlpin's own names, [a-z_] only: written in as they are.
+  if (prepared.mayExist(name) && (await send(`SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '${name}'`)).length > 0) {
+    return prepared.add(name);
   }
   try {
-    await session.query(`PREPARE ${name} AS ${text}`);
+    await send(`PREPARE ${name} AS ${text}`);
   } catch (error) {
     // Cut by a timeout, it may have run on the server all the same.
     prepared.mayBeDropped();

@@ -1,0 +1,3 @@
+import { abortMomentsSuite } from '../shared/abort-moments.js';
+
+abortMomentsSuite('mysql');
