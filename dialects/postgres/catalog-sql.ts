@@ -97,9 +97,7 @@ SELECT 'met', NULL, c.oid::pg_catalog.text, c.relkind::pg_catalog.text, NULL, NU
     SELECT pg_catalog.bool_or((tgtype & 8) <> 0) AS del, pg_catalog.bool_or((tgtype & 16) <> 0) AS upd,
            pg_catalog.bool_or((tgtype & 32) <> 0) AS trunc
       FROM pg_catalog.pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS tr
-  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid LEFT JOIN rules ru ON ru.rel = c.oid
-UNION ALL
-SELECT 'backend', pg_catalog.pg_backend_pid()::pg_catalog.int8, NULL, NULL, NULL, NULL, NULL`;
+  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid LEFT JOIN rules ru ON ru.rel = c.oid`;
 
 /** The named tables (`names`, a text[] literal), resolved exactly as the server would (to_regclass honours search_path). */
 export const catalogTables = (names: string, heirsOf: string | undefined) => `

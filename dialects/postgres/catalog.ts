@@ -82,7 +82,7 @@ interface TableInfo extends Omit<CatalogTable, 'oid' | 'kind' | 'referencedBy' |
 }
 
 interface CatalogRow {
-  readonly role: 'name' | 'except' | 'schema' | 'moved' | 'met' | 'backend';
+  readonly role: 'name' | 'except' | 'schema' | 'moved' | 'met';
   readonly ord: string | null;
   readonly oid: string | null;
   readonly kind: string | null;
@@ -97,8 +97,7 @@ interface CatalogRow {
  * children: reading them in the same query, for every table, would make the
  * planner's estimate cross jit_above_cost): resolves what to empty, follows foreign keys to every
  * referencing table, and lists what each table owns (sequences, triggers,
- * rules), what the role may do and see there, and which server backend
- * answered (in a row of its own). A missing name is `TableNotFoundError`, one
+ * rules), and what the role may do and see there. A missing name is `TableNotFoundError`, one
  * that is not a table `NotATableError`, before anything changes; so is a bad
  * `except` entry, and one that a raw TRUNCATE of another table would empty
  * (a partition, an inheritance child) is refused.
@@ -115,8 +114,7 @@ export async function readCatalog(session: PostgresSession, target: TruncateTarg
   const infos = new Map<string, CatalogRow>();
   const lookups = new Map<string, CatalogRow>();
   for (const row of rows) {
-    if (row.role === 'backend') session.connection.answeredBy(Number(row.ord));
-    else if (row.role === 'met') infos.set(row.oid!, row);
+    if (row.role === 'met') infos.set(row.oid!, row);
     else lookups.set(`${row.role}:${row.ord}`, row);
   }
   const { tables, rootOf } = describeTables(infos);

@@ -93,7 +93,7 @@ export class PostgresConnection implements DriverConnection {
     for (const error of this.#unheard.splice(0)) listener(error);
   }
 
-  /** The backend that answered sqlpin's catalog query; the pool's first answer says whether a pooler stands between. */
+  /** The backend that answered sqlpin's first truncate; the pool's first answer says whether a pooler stands between. */
   answeredBy(backendPid: number): void {
     this.#pooler.note(this.id, backendPid);
   }

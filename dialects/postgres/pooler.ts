@@ -32,7 +32,7 @@ export function proxyWarning(): Error {
 
 /**
  * Whether the pool's sessions reach PostgreSQL itself, decided once per pool
- * by sqlpin's first truncate, whose catalog query reads the backend's pid. A
+ * by sqlpin's first truncate, which asks the backend's pid first. A
  * pooler announces a pid of its own at login, which the server contradicts.
  * Found a pooler the options did not mention: said once, since behind a
  * transaction pooler a pinned session is not one server session unless

@@ -20,8 +20,8 @@ export interface CatalogStatement {
  * server's own (no pooler between, which could hand the next message to
  * another backend), it is prepared once per session and run with EXECUTE,
  * whose generic plan costs nothing to reuse (PostgreSQL picks it after five
- * calls). PREPARE and EXECUTE are SQL, not protocol messages, so they share a
- * simple-query message with `opening`, which goes on whichever message is
+ * calls). PREPARE and EXECUTE are SQL, not protocol messages, so they share one
+ * simple-query message, with `opening` which goes on whichever message is
  * sent first: every statement runs inside the call's transaction, so a cut
  * one is rolled back with it. A prepared statement outlives that rollback,
  * and holds a plan, never catalog facts: every EXECUTE reads the catalogs as
@@ -37,12 +37,15 @@ export async function runCatalogStatement<Row>(session: PostgresSession, stateme
   const { connection } = session;
   if (connection.reachesServer() === undefined) await askBackend(session, send);
   if (connection.reachesServer() === false) return send<Row>(statement.plain);
-  if (!connection.prepared.has(statement.name)) await prepare(session, send, statement);
+  const preparing = connection.prepared.has(statement.name) ? '' : await prepareText(session, send, statement);
   try {
-    return await send<Row>(`EXECUTE ${statement.name}(${statement.args.join(', ')})`);
+    const rows = await send<Row>(`${preparing}EXECUTE ${statement.name}(${statement.args.join(', ')})`);
+    connection.prepared.add(statement.name);
+    return rows;
   } catch (error) {
-    // Gone in a way sqlpin did not see (a DEALLOCATE inside a function): the next call looks again.
-    if ((error as { code?: unknown } | null)?.code === UNDEFINED_PREPARED_STATEMENT) connection.prepared.mayBeDropped();
+    // A PREPARE in a failed message may have run all the same; one gone in a way sqlpin did not see (a DEALLOCATE
+    // inside a function) fails the EXECUTE: either way the next call looks before it prepares.
+    if (preparing !== '' || (error as { code?: unknown } | null)?.code === UNDEFINED_PREPARED_STATEMENT) connection.prepared.mayBeDropped();
     throw error;
   }
 }
@@ -64,19 +67,17 @@ async function askBackend(session: PostgresSession, send: Send): Promise<void> {
   session.connection.answeredBy(Number(row!.pid));
 }
 
-/** PREPARE, unless a statement of the caller's may have dropped it and it is still there. */
-async function prepare(session: PostgresSession, send: Send, { name, text }: CatalogStatement): Promise<void> {
-  const { prepared } = session.connection;
+/**
+ * The PREPARE that goes ahead of the EXECUTE in the same message, or nothing
+ * where a statement of the caller's may have dropped it and it is still there.
+ */
+async function prepareText(session: PostgresSession, send: Send, { name, text }: CatalogStatement): Promise<string> {
   // sqlpin's own names, [a-z_] only: written in as they are.
-  if (prepared.mayExist(name) && (await send(`SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '${name}'`)).length > 0) {
-    return prepared.add(name);
+  if (
+    session.connection.prepared.mayExist(name) &&
+    (await send(`SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '${name}'`)).length > 0
+  ) {
+    return '';
   }
-  try {
-    await send(`PREPARE ${name} AS ${text}`);
-  } catch (error) {
-    // Cut by a timeout, it may have run on the server all the same.
-    prepared.mayBeDropped();
-    throw error;
-  }
-  prepared.add(name);
+  return `PREPARE ${name} AS ${text};\n`;
 }

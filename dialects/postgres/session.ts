@@ -6,7 +6,7 @@ import type { ServerParameters } from './read-only.js';
 export interface ServerFacts extends DriverConnection {
   /** What the server reported at login and since (ParameterStatus). */
   readonly parameters: ServerParameters;
-  /** The backend that answered sqlpin's catalog query; the pool's first answer says whether a pooler stands between. */
+  /** The backend that answered sqlpin's first truncate; the pool's first answer says whether a pooler stands between. */
   answeredBy(backendPid: number): void;
   /** Whether messages on this connection reach one server backend, no pooler between; undefined until the pool's first answer. */
   reachesServer(): boolean | undefined;
