@@ -40,32 +40,33 @@ function heirs(heirsOf: string | undefined): string {
 `;
 }
 
+/**
+ * The foreign keys that reference a table of `from` (its column `rel`),
+ * looked up from that table's side: pg_constraint has no index on confrelid,
+ * so on a server with thousands of foreign keys elsewhere a scan of it costs
+ * ~1 ms per level of the recursion. Every foreign key records a dependency on
+ * the referenced table's columns (the copies on each partition included),
+ * which pg_depend's reference index finds. A join, so that on a small catalog
+ * the planner may still scan pg_constraint once instead.
+ */
+const referencing = (from: string) => `
+    SELECT con.conrelid AS child, con.confrelid AS parent, con.confdeltype AS del, con.confupdtype AS upd
+      FROM ${from} JOIN pg_catalog.pg_depend d ON d.refobjid = f.rel
+       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      JOIN pg_catalog.pg_constraint con ON con.oid = d.objid AND con.contype = 'f' AND con.confrelid = f.rel`;
+
 const follow = (heirsOf: string | undefined) => `
 heirs AS (${heirs(heirsOf)}), family AS (
   SELECT oid AS rel FROM named UNION ALL SELECT rel FROM heirs
 ), edges AS (
-  SELECT con.conrelid AS child, con.confrelid AS parent, con.confdeltype AS del, con.confupdtype AS upd
-    FROM pg_catalog.pg_constraint con WHERE con.contype = 'f' AND con.confrelid IN (SELECT rel FROM family)
+  ${referencing('family f')}
   UNION
-  SELECT con.conrelid, con.confrelid, con.confdeltype, con.confupdtype
-    FROM pg_catalog.pg_constraint con JOIN edges e ON con.confrelid = e.child WHERE con.contype = 'f'
+  ${referencing('(SELECT child AS rel FROM edges) f')}
 ), met AS (
   SELECT rel AS oid FROM family UNION SELECT child FROM edges
 ), referencing AS (
   SELECT parent, pg_catalog.json_agg(pg_catalog.json_build_object('child', child::pg_catalog.text, 'del', del, 'upd', upd)) AS actions
     FROM edges GROUP BY parent
-), owned AS (
-  SELECT d.refobjid AS rel, pg_catalog.json_agg(pg_catalog.json_build_object(
-           'name', pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname),
-           'start', q.seqstart::pg_catalog.text,
-           'readable', pg_catalog.has_sequence_privilege(s.oid, 'SELECT'),
-           'owned', pg_catalog.pg_has_role(s.relowner, 'USAGE'))) AS sequences
-    FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-    JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-    JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
-   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-     AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT oid FROM met)
-   GROUP BY d.refobjid
 ), rules AS (
   SELECT ev_class AS rel, pg_catalog.bool_or(ev_type = '4') AS del, pg_catalog.bool_or(ev_type = '2') AS upd
     FROM pg_catalog.pg_rewrite WHERE ev_class IN (SELECT oid FROM met) GROUP BY ev_class
@@ -94,15 +95,26 @@ SELECT 'met', NULL, c.oid::pg_catalog.text, c.relkind::pg_catalog.text, NULL, NU
   CROSS JOIN LATERAL (
     SELECT pg_catalog.array_agg(inhparent::pg_catalog.text) AS parents FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid) AS pa
   CROSS JOIN LATERAL (
+    SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
+             'name', pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname),
+             'start', q.seqstart::pg_catalog.text,
+             'readable', pg_catalog.has_sequence_privilege(s.oid, 'SELECT'),
+             'owned', pg_catalog.pg_has_role(s.relowner, 'USAGE'))) AS sequences
+      FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+      JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+      JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
+     WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
+       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')) AS o
+  CROSS JOIN LATERAL (
     SELECT pg_catalog.bool_or((tgtype & 8) <> 0) AS del, pg_catalog.bool_or((tgtype & 16) <> 0) AS upd,
            pg_catalog.bool_or((tgtype & 32) <> 0) AS trunc
       FROM pg_catalog.pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS tr
-  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN owned o ON o.rel = c.oid LEFT JOIN rules ru ON ru.rel = c.oid`;
+  LEFT JOIN referencing r ON r.parent = c.oid LEFT JOIN rules ru ON ru.rel = c.oid`;
 
 /** The named tables (`names`, a text[] literal), resolved exactly as the server would (to_regclass honours search_path). */
 export const catalogTables = (names: string, heirsOf: string | undefined) => `
 WITH RECURSIVE given AS (
-  SELECT r.ord, pg_catalog.to_regclass(r.name) AS oid FROM pg_catalog.unnest(${names}) WITH ORDINALITY AS r(name, ord)
+  SELECT r.ord, pg_catalog.to_regclass(r.name) AS oid FROM pg_catalog.unnest((SELECT ${names})) WITH ORDINALITY AS r(name, ord)
 ), lookup AS (
   SELECT 'name' AS role, ord, oid FROM given
 ), named AS (
@@ -120,7 +132,7 @@ WITH RECURSIVE given AS (
  */
 export const catalogAll = (schema: string, except: string, heirsOf: string | undefined) => `
 WITH RECURSIVE excepted AS (
-  SELECT r.ord, pg_catalog.to_regclass(r.name) AS oid FROM pg_catalog.unnest(${except}) WITH ORDINALITY AS r(name, ord)
+  SELECT r.ord, pg_catalog.to_regclass(r.name) AS oid FROM pg_catalog.unnest((SELECT ${except})) WITH ORDINALITY AS r(name, ord)
 ), space AS (
   SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = COALESCE(${schema}, pg_catalog.current_schema())
 ), named AS (

@@ -102,15 +102,16 @@ interface CatalogRow {
  * `except` entry, and one that a raw TRUNCATE of another table would empty
  * (a partition, an inheritance child) is refused.
  *
- * `opening` (a BEGIN, or nothing) goes in the same simple-query message, so the
+ * `opening` (a BEGIN, or nothing: the caller's transaction) goes in the same simple-query message, so the
  * names travel as literals, not bound parameters: a message with parameters
  * carries one statement only. The query is prepared with SQL's PREPARE where
  * that is safe (see `runCatalogStatement`).
  */
 export async function readCatalog(session: PostgresSession, target: TruncateTarget, opening: string): Promise<Catalog> {
-  let rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, []), opening);
+  const transaction = opening === '' ? 'caller' : 'sqlpin';
+  let rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, []), opening, transaction);
   const parents = rows.filter((row) => row.info?.named === true && row.info.hasHeirs).map((row) => row.oid!);
-  if (parents.length > 0) rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, parents), '');
+  if (parents.length > 0) rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, parents), '', transaction);
   const infos = new Map<string, CatalogRow>();
   const lookups = new Map<string, CatalogRow>();
   for (const row of rows) {

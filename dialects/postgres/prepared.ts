@@ -27,7 +27,12 @@ export interface CatalogStatement {
  * and holds a plan, never catalog facts: every EXECUTE reads the catalogs as
  * they are.
  */
-export async function runCatalogStatement<Row>(session: PostgresSession, statement: CatalogStatement, opening: string): Promise<Row[]> {
+export async function runCatalogStatement<Row>(
+  session: PostgresSession,
+  statement: CatalogStatement,
+  opening: string,
+  transaction: TransactionOwner,
+): Promise<Row[]> {
   let first = opening;
   const send = async <R>(text: string): Promise<R[]> => {
     const message = first + text;
@@ -39,7 +44,8 @@ export async function runCatalogStatement<Row>(session: PostgresSession, stateme
   if (connection.reachesServer() === false) return send<Row>(statement.plain);
   const preparing = connection.prepared.has(statement.name) ? '' : await prepareText(session, send, statement);
   try {
-    const rows = await send<Row>(`${preparing}EXECUTE ${statement.name}(${statement.args.join(', ')})`);
+    const generic = transaction === 'sqlpin' ? GENERIC_PLAN : '';
+    const rows = await send<Row>(`${preparing}${generic}EXECUTE ${statement.name}(${statement.args.join(', ')})`);
     connection.prepared.add(statement.name);
     return rows;
   } catch (error) {
@@ -49,6 +55,20 @@ export async function runCatalogStatement<Row>(session: PostgresSession, stateme
     throw error;
   }
 }
+
+/** Whose transaction a catalog statement runs in: one sqlpin's frame opened, or the caller's. */
+export type TransactionOwner = 'sqlpin' | 'caller';
+
+/**
+ * PostgreSQL keeps a generic plan only while it costs less than the average of
+ * every custom plan made so far: when the catalog grows after a session's first
+ * calls (a test suite's migrations), that stale average keeps it planning each
+ * call again (~2 ms) for hundreds of calls. SET LOCAL lasts until sqlpin's own
+ * transaction ends, where only sqlpin's statements run (and the triggers they
+ * fire, whose plans return the same rows either way); in a caller's
+ * transaction it would outlive the call, so there the server chooses.
+ */
+const GENERIC_PLAN = 'SET LOCAL plan_cache_mode = force_generic_plan;\n';
 
 /** Sends one message; the first one sent starts with the call's `opening`. */
 type Send = <R>(text: string) => Promise<R[]>;

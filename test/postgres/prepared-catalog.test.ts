@@ -101,6 +101,66 @@ t.test('postgres: the prepared catalog query', async (t) => {
     t.same([await rows('parent'), await rows('child'), await rows('grandchild')], [0, 0, 0], 'cascade empties the new table too');
   });
 
+  t.test('in a transaction of its own the generic plan is used from the first call, and the setting ends with it', async (t) => {
+    const db = scratchPool(t, scratch, { max: 1 });
+    const sent = recordStatements(t);
+    await db.withConnection(async (conn) => {
+      const before = await conn.query<{ mode: string }>("SELECT pg_catalog.current_setting('plan_cache_mode') AS mode");
+      for (let call = 0; call < 7; call++) {
+        await seed();
+        await conn.truncate(['parent', 'child']);
+      }
+      const [{ version }] = (
+        await conn.query<{ version: number }>("SELECT pg_catalog.current_setting('server_version_num')::int AS version")
+      ).rows as [{ version: number }];
+      if (version >= 140000) {
+        const { rows: plans } = await conn.query<{ generic: string; custom: string }>(
+          "SELECT generic_plans AS generic, custom_plans AS custom FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'sqlpin\\_%'",
+        );
+        t.same(plans, [{ generic: '7', custom: '0' }], 'never planned for the call at hand: PostgreSQL would for the first five');
+      } else {
+        t.skip('pg_prepared_statements counts plans from PostgreSQL 14 on');
+      }
+      const after = await conn.query<{ mode: string }>("SELECT pg_catalog.current_setting('plan_cache_mode') AS mode");
+      t.same(after.rows, before.rows, "the session's plan_cache_mode is as it was");
+    });
+    t.equal(sent.filter((text) => text.includes('plan_cache_mode = force_generic_plan')).length, 7, 'SET LOCAL on every call');
+  });
+
+  t.test("in the caller's transaction plan_cache_mode is left to the caller", async (t) => {
+    const db = scratchPool(t, scratch, { max: 1 });
+    const sent = recordStatements(t);
+    await seed();
+    const mode = await db.transaction(async (tx) => {
+      await tx.query("SET LOCAL plan_cache_mode = 'force_custom_plan'");
+      await tx.truncate('parent', { cascade: true });
+      return (await tx.query<{ mode: string }>("SELECT pg_catalog.current_setting('plan_cache_mode') AS mode")).rows[0]!.mode;
+    });
+    t.equal(mode, 'force_custom_plan', "the caller's own setting holds after the truncate");
+    t.notOk(
+      sent.some((text) => text.includes('force_generic_plan')),
+      'no SET LOCAL sent',
+    );
+    t.same([await rows('parent'), await rows('child')], [0, 0]);
+  });
+
+  t.test('a foreign key of several columns is found from the table it references', async (t) => {
+    await scratch.admin(`
+      CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
+      CREATE TABLE pair_ref (a int, b int, FOREIGN KEY (b, a) REFERENCES pair (b, a));
+      CREATE TABLE pair_self (id int PRIMARY KEY, up int REFERENCES pair_self);
+      INSERT INTO pair VALUES (1, 2); INSERT INTO pair_ref VALUES (1, 2); INSERT INTO pair_self VALUES (1, NULL), (2, 1)`);
+    t.teardown(() => scratch.admin('DROP TABLE pair_ref, pair, pair_self'));
+    const db = scratchPool(t, scratch, { max: 1 });
+    const error = await db.truncate('pair').catch((e: unknown) => e);
+    t.match(error, { code: 'ERR_FOREIGN_KEY_TRUNCATE' }, 'refused without cascade');
+    t.same([await rows('pair'), await rows('pair_ref')], [1, 1], 'nothing emptied');
+    await db.truncate('pair', { cascade: true });
+    t.same([await rows('pair'), await rows('pair_ref')], [0, 0], 'cascade empties the referencing table once');
+    await db.truncate('pair_self');
+    t.same(await rows('pair_self'), 0, 'a table that references itself is emptied alone');
+  });
+
   t.test('a pool told of a pooler sends the plain query: a prepared statement would stay on another backend', async (t) => {
     const db = scratchPool(t, scratch, { max: 1, pooler: 'transaction' });
     const sent = recordStatements(t);
