@@ -44,8 +44,10 @@ export function planStatements(catalog: Catalog, stateOf: States, options: Trunc
     const withRows = tables.filter((table) => !named.has(table.oid) && stateOf.get(table.oid)!.hasRows);
     if (withRows.length > 0) throw new ForeignKeyTruncateError(catalog.named.map(qualifiedName), withRows.map(qualifiedName));
   }
-  // A TRUNCATE trigger fires on an empty table too: such a table is never skipped.
-  const emptied = (options.cascade ? tables : catalog.named).filter(
+  // A TRUNCATE trigger fires on an empty table too: such a table is never skipped, nor is an empty referencing
+  // table that has one and that the raw statement would need beside the named ones.
+  const needed = tables.filter((table) => !named.has(table.oid) && table.truncateFires);
+  const emptied = (options.cascade ? tables : [...catalog.named, ...needed]).filter(
     (table) => table.truncateFires || !isClean(stateOf.get(table.oid)!, options.restartIdentity),
   );
   if (emptied.length === 0) return [];

@@ -80,6 +80,34 @@ t.test('postgres: triggers fired, as the raw TRUNCATE fires them', async (t) => 
     });
   }
 
+  // Found by the differential fuzzer (seed 1008903580, truncate-triggers): 'auto' and 'delete' deleted from the
+  // named table and left out the empty referencing table whose trigger the raw TRUNCATE fires.
+  t.test('an empty referencing table with a TRUNCATE trigger, which the raw statement needs, fires it', async (t) => {
+    await scratch.admin(`
+      CREATE TABLE target (id int PRIMARY KEY);
+      CREATE TABLE referrer (id int, target_id int REFERENCES target);
+      CREATE TRIGGER noted BEFORE TRUNCATE ON referrer FOR EACH STATEMENT EXECUTE FUNCTION note()`);
+    t.teardown(() => scratch.admin('DROP TABLE referrer, target'));
+    for (const strategy of ['truncate', 'delete', 'auto'] as const) {
+      for (const rows of ['INSERT INTO target VALUES (1)', '']) {
+        await scratch.admin('TRUNCATE target, referrer');
+        await seed(rows);
+        await db.truncate('target', { strategy });
+        const which = `${strategy}, target ${rows === '' ? 'empty' : 'with a row'}`;
+        t.same(await log(), ['referrer TRUNCATE'], `${which}: fired once`);
+        t.same(await counts(scratch, ['target', 'referrer']), { target: 0, referrer: 0 }, `${which}: both empty`);
+      }
+      await scratch.admin('TRUNCATE target, referrer');
+      await seed('INSERT INTO target VALUES (1)');
+      await db.truncateAll({ schema: scratch.name, except: ['log', 'referrer'], strategy });
+      t.same(
+        await log(),
+        ['referrer TRUNCATE', 'watched TRUNCATE'],
+        `${strategy}, truncateAll excepting it: fired as the raw statement fires it`,
+      );
+    }
+  });
+
   t.test('truncateAll: an empty table with a TRUNCATE trigger is not skipped', async (t) => {
     await seed('');
     await db.truncateAll({ schema: scratch.name, except: ['log'] });
