@@ -1,6 +1,6 @@
 /**
- * Where a truncate's time goes: every statement sqlpin sends for W6's reset
- * and W7's truncate, timed one by one on the client (`sqlpin:query`, start to
+ * Where a truncate's time goes: every statement sqlpin sends for W5's and W6's
+ * resets and W7's truncate, timed one by one on the client (`sqlpin:query`, start to
  * settled), beside the hand-written statements they replace.
  * `npx tsx bench/profile.ts` after `make build`; PROFILE_DIALECTS and PROFILE_CALLS narrow or lengthen it.
  * The full texts go to bench/results/profile-*.json.
@@ -17,8 +17,11 @@ import { postgresDriver } from './drivers/postgres.js';
 import { summarize } from './measure.js';
 import { Resources } from './resources.js';
 import { Recorder, type Step } from './trace-recorder.js';
+import { truncateByHand } from './floors.js';
+import { createSchemaSql, fillSql, resetByHand } from './reset-tables.js';
 import { createPairsSql, referencedPair, reloadParentChildSql, W3_CHILD, W3_PARENT } from './tables.js';
 import { createUnrelated, reapLeftovers, scaleLabel } from './unrelated-tables.js';
+import { RESET_CASES, SCHEMAS } from './workloads/reset.js';
 
 const DRIVERS: Readonly<Record<Dialect, Driver>> = { mysql: mysqlDriver, postgres: postgresDriver };
 const CALLS = Number(process.env.PROFILE_CALLS ?? 15);
@@ -31,11 +34,16 @@ interface Profile {
   readonly steps: { text: string; median: number; min: number; max: number }[];
 }
 
-async function profile(scenario: string, prepare: () => Promise<unknown>, op: () => Promise<{ total: number; steps: Step[] }>) {
+async function profile(
+  scenario: string,
+  prepare: () => Promise<unknown>,
+  op: () => Promise<{ total: number; steps: Step[] }>,
+  calls = CALLS,
+) {
   const runs: { total: number; steps: Step[] }[] = [];
   await prepare();
   await op();
-  for (let i = 0; i < CALLS; i++) {
+  for (let i = 0; i < calls; i++) {
     await prepare();
     runs.push(await op());
   }
@@ -133,6 +141,51 @@ async function scale(dialect: Dialect, pool: (url: string) => Pool, resources: R
   }
 }
 
+/** Calls for W5 (d): reloading 5 × 200k rows before each takes seconds. */
+const BIG_CALLS = Math.min(CALLS, 3);
+
+/**
+ * W5's four resets: `truncateAll()` round trip by round trip, against the
+ * floor (TRUNCATE of every table by hand on one connection) as one step.
+ */
+async function betweenTests(dialect: Dialect, pool: (url: string) => Pool, resources: Resources): Promise<Profile[]> {
+  const driver = DRIVERS[dialect];
+  const profiles: Profile[] = [];
+  const recorder = new Recorder();
+  try {
+    for (const resetCase of RESET_CASES) {
+      const schema = SCHEMAS[resetCase.schema]!;
+      const scratch = resources.add(
+        `W5 ${resetCase.schema}`,
+        await createScratch(dialect, `bench_profile_w5_${resetCase.schema}`, undefined, { ownDatabase: true }),
+        (s) => s.drop(),
+      );
+      const loader = resources.add('W5 loader', await driver.connect(scratch.url, true), (s) => s.close());
+      await loader.query(createSchemaSql(dialect, schema));
+      const raw = resources.add('W5 raw', await driver.connect(scratch.url), (s) => s.close());
+      const db = resources.add('W5 sqlpin', pool(scratch.url), (p) => p.close());
+      const prepare = async () => {
+        await resetByHand(dialect, loader, schema);
+        await loader.query(fillSql(dialect, schema.tables.slice(0, resetCase.dirty), resetCase.rows));
+      };
+      const calls = resetCase.rows > 1_000 ? BIG_CALLS : CALLS;
+      const byHand = async () => {
+        const started = performance.now();
+        await truncateByHand(dialect, raw, schema.tables);
+        const total = performance.now() - started;
+        return { total, steps: [{ text: `TRUNCATE of all ${schema.tables.length} tables by hand`, millis: total }] };
+      };
+      profiles.push(
+        await profile(`W5 ${resetCase.label}: by hand`, prepare, byHand, calls),
+        await profile(`W5 ${resetCase.label}: truncateAll()`, prepare, () => recorder.record(() => db.truncateAll()), calls),
+      );
+    }
+    return profiles;
+  } finally {
+    recorder.close();
+  }
+}
+
 const builds = await loadBuilds('');
 const { sqlpin } = builds.find((build) => build.label === 'dist')!;
 const profiles: Record<string, Profile[]> = {};
@@ -141,7 +194,11 @@ for (const dialect of DIALECTS) {
   const resources = new Resources();
   try {
     const pool = (url: string) => sqlpin.createPool({ url, max: 1 });
-    profiles[dialect] = [...(await perTestReset(dialect, pool, resources)), ...(await scale(dialect, pool, resources))];
+    profiles[dialect] = [
+      ...(await perTestReset(dialect, pool, resources)),
+      ...(await scale(dialect, pool, resources)),
+      ...(await betweenTests(dialect, pool, resources)),
+    ];
   } finally {
     await resources.closeAll();
   }

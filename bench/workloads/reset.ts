@@ -18,7 +18,7 @@ interface ResetCase {
   readonly baseReps: number;
 }
 
-const SCHEMAS: Readonly<Record<string, ResetSchema>> = {
+export const SCHEMAS: Readonly<Record<string, ResetSchema>> = {
   t10: pairedSchema(10),
   t50: pairedSchema(50),
   t100: pairedSchema(100),
