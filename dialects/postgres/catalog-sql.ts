@@ -41,7 +41,7 @@ function heirs(heirsOf: string | undefined): string {
 }
 
 /**
- * The foreign keys that reference a table of `from` (its column `rel`),
+ * The foreign keys that reference a table of `source` (its column `rel`),
  * looked up from that table's side: pg_constraint has no index on confrelid,
  * so on a server with thousands of foreign keys elsewhere a scan of it costs
  * ~1 ms per level of the recursion. Every foreign key records a dependency on
@@ -49,9 +49,9 @@ function heirs(heirsOf: string | undefined): string {
  * which pg_depend's reference index finds. A join, so that on a small catalog
  * the planner may still scan pg_constraint once instead.
  */
-const referencing = (from: string) => `
+const foreignKeysTo = (source: string) => `
     SELECT con.conrelid AS child, con.confrelid AS parent, con.confdeltype AS del, con.confupdtype AS upd
-      FROM ${from} JOIN pg_catalog.pg_depend d ON d.refobjid = f.rel
+      FROM ${source} f JOIN pg_catalog.pg_depend d ON d.refobjid = f.rel
        AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
       JOIN pg_catalog.pg_constraint con ON con.oid = d.objid AND con.contype = 'f' AND con.confrelid = f.rel`;
 
@@ -59,9 +59,9 @@ const follow = (heirsOf: string | undefined) => `
 heirs AS (${heirs(heirsOf)}), family AS (
   SELECT oid AS rel FROM named UNION ALL SELECT rel FROM heirs
 ), edges AS (
-  ${referencing('family f')}
+  ${foreignKeysTo('family')}
   UNION
-  ${referencing('(SELECT child AS rel FROM edges) f')}
+  ${foreignKeysTo('(SELECT child AS rel FROM edges)')}
 ), met AS (
   SELECT rel AS oid FROM family UNION SELECT child FROM edges
 ), referencing AS (

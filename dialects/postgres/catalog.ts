@@ -3,7 +3,7 @@ import { InvalidArgumentError, NotATableError, TableNotFoundError, TruncateRefus
 import { formatTableName, type TableName } from '../../lib/identifiers.js';
 import { catalogAll, catalogTables } from './catalog-sql.js';
 import { quotePostgres } from './names.js';
-import { runCatalogStatement, type CatalogStatement } from './prepared.js';
+import { runCatalogStatement, type CatalogStatement, type TransactionOwner } from './prepared.js';
 import type { PostgresSession } from './session.js';
 
 /** A sequence a table owns, as RESTART IDENTITY would restart it. */
@@ -102,13 +102,17 @@ interface CatalogRow {
  * `except` entry, and one that a raw TRUNCATE of another table would empty
  * (a partition, an inheritance child) is refused.
  *
- * `opening` (a BEGIN, or nothing: the caller's transaction) goes in the same simple-query message, so the
+ * `opening` (a BEGIN, or nothing in the caller's transaction) goes in the same simple-query message, so the
  * names travel as literals, not bound parameters: a message with parameters
  * carries one statement only. The query is prepared with SQL's PREPARE where
  * that is safe (see `runCatalogStatement`).
  */
-export async function readCatalog(session: PostgresSession, target: TruncateTarget, opening: string): Promise<Catalog> {
-  const transaction = opening === '' ? 'caller' : 'sqlpin';
+export async function readCatalog(
+  session: PostgresSession,
+  target: TruncateTarget,
+  opening: string,
+  transaction: TransactionOwner,
+): Promise<Catalog> {
   let rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, []), opening, transaction);
   const parents = rows.filter((row) => row.info?.named === true && row.info.hasHeirs).map((row) => row.oid!);
   if (parents.length > 0) rows = await runCatalogStatement<CatalogRow>(session, catalogQuery(target, parents), '', transaction);

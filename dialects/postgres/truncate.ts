@@ -4,6 +4,7 @@ import { lockWithin } from './blockers.js';
 import { readCatalog, target } from './catalog.js';
 import type { PostgresSession } from './session.js';
 import { planStatements, POSTGRES_AUTO, refuseBeforeLock } from './plan.js';
+import type { TransactionOwner } from './prepared.js';
 import { readStates, type PostgresTableState } from './probe.js';
 
 /**
@@ -24,7 +25,9 @@ export async function truncatePostgres(
   options: TruncateConfig,
   frame: TruncateFrame,
 ): Promise<void> {
-  const catalog = await readCatalog(session, what, frame.opening);
+  // The frame opens a transaction of sqlpin's own, or there is none and the call is in the caller's.
+  const transaction: TransactionOwner = frame.opening === '' ? 'caller' : 'sqlpin';
+  const catalog = await readCatalog(session, what, frame.opening, transaction);
   refuseBeforeLock(catalog, options);
   // Locked before anything is read, in one order for every caller: reading first
   // and upgrading to the TRUNCATE's lock later would deadlock two concurrent truncates.
@@ -43,7 +46,7 @@ export async function truncatePostgres(
   );
   // setval leaves what ALTER SEQUENCE does where nothing can roll the truncate back after it: in a
   // transaction of our own, under READ COMMITTED (where COMMIT cannot fail on a serialization conflict).
-  const counters = frame.opening !== '' && states.every((state) => state.readCommitted) ? 'setval' : 'alter sequence';
+  const counters = transaction === 'sqlpin' && states.every((state) => state.readCommitted) ? 'setval' : 'alter sequence';
   const sql = planStatements(catalog, new Map(everything.map((table, i) => [table.oid, states[i]!])), options, counters);
   if (sql.length > 0) await session.query(sql.join(';\n') + frame.closing);
 }

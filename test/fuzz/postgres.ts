@@ -269,10 +269,7 @@ async function rawPostgres(rows: Rows, url: string, ns: string, testCase: Case, 
     // table's rows are all in its partitions (and PostgreSQL refuses TRUNCATE ONLY there), less those listed.
     const only = (i: number) => (testCase.schema.tables[i]!.kind === 'partitioned' ? '' : 'ONLY ');
     const listedParts = set.filter((r) => r.kind === 'partition').map((r) => `${q(ns)}.${q(r.name)}`);
-    const unlisted =
-      listedParts.length === 0
-        ? ''
-        : ` WHERE tableoid NOT IN (${listedParts.map((n) => `'${n.replaceAll("'", "''")}'::regclass`).join(', ')})`;
+    const unlisted = listedParts.length === 0 ? '' : ` WHERE tableoid NOT IN (${listedParts.map((n) => `${lit(n)}::regclass`).join(', ')})`;
     for (const ref of refs) {
       const [count] = await rows(`SELECT count(*)::int AS n FROM ${only(ref)}${q(ns)}.${q(tableName(testCase.schema, ref))}${unlisted}`);
       if (count?.n !== 0) return { ok: false, relaxed: false, error: literal };
