@@ -272,10 +272,12 @@ export async function tail(file: string): Promise<string> {
 export async function ensureDebianPackage(pkg: string, binary: string): Promise<void> {
   if (existsSync(binary)) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env, timeoutMillis: 300_000 });
+  // Test files run side by side and two may install the same package: the second waits for apt's lock.
+  const wait = ['-o', 'DPkg::Lock::Timeout=240'];
+  const install = () => run('apt-get', [...wait, 'install', '-y', '--no-install-recommends', pkg], { env, timeoutMillis: 300_000 });
   try {
     await install().catch(async () => {
-      await run('apt-get', ['update'], { env, timeoutMillis: 300_000 });
+      await run('apt-get', [...wait, 'update'], { env, timeoutMillis: 300_000 });
       await install();
     });
   } catch (error) {
