@@ -1,9 +1,12 @@
 /**
  * sqlpin's own layers without a network: `db.query` on an in-memory driver
- * against a bare generic-pool loop over the same sessions, CPU µs per call.
+ * against a bare generic-pool loop over the same sessions, CPU µs per call,
+ * then the promises each call makes (each is an allocation and a microtask).
  * `npx tsx bench/overhead.ts`; `--cpu-prof` to see where the microseconds go.
  */
+import { createHook } from 'node:async_hooks';
 import genericPool from 'generic-pool';
+import { AS_IS } from '../lib/driver.js';
 import { FakeDriver, fakePool } from '../test/helpers/fake-driver.js';
 
 const OPS = Number(process.env.OVERHEAD_OPS ?? 200_000);
@@ -33,7 +36,7 @@ const arms: Record<string, () => Promise<unknown>> = {
   'bare generic-pool': async () => {
     const session = await bare.acquire();
     try {
-      return await session.send('SELECT 1');
+      return await session.send('SELECT 1', undefined, AS_IS);
     } finally {
       await bare.release(session);
     }
@@ -57,6 +60,19 @@ for (let round = 0; round < 5; round++) {
   }
   console.log(`round ${round}: ${line.join(' | ')} µs/op (c=${CONCURRENCY})`);
 }
+// Counted apart from the timing: an async hook slows every promise it sees.
+let promises = 0;
+const counter = createHook({ init: (_id, type) => void (type === 'PROMISE' && promises++) });
+const counts: string[] = [];
+for (const [name, op] of Object.entries(arms)) {
+  for (let warm = 0; warm < 100; warm++) await op();
+  counter.enable();
+  promises = 0;
+  for (let call = 0; call < 1_000; call++) await op();
+  counter.disable();
+  counts.push(`${name} ${(promises / 1_000).toFixed(1)}`);
+}
+console.log(`promises per call (the caller's own await included): ${counts.join(' | ')}`);
 await db.close();
 await bare.drain();
 await bare.clear();

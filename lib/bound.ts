@@ -106,11 +106,11 @@ function cancelAndWait(running: Promise<unknown>, overdue: Overdue): Promise<Fat
   });
 }
 
-/** The signal that aborts when any of `signals` does; undefined when none is given. */
-export function eitherSignal(...signals: readonly (AbortSignalLike | undefined)[]): AbortSignalLike | undefined {
-  const given = [...new Set(signals.filter((signal): signal is AbortSignalLike => signal !== undefined))];
-  if (given.length <= 1) return given[0];
-  return AbortSignal.any(given as AbortSignal[]);
+/** The signal that aborts when either does; undefined when neither is given. Called for every statement on a pin: it allocates only for two signals. */
+export function eitherSignal(first: AbortSignalLike | undefined, second: AbortSignalLike | undefined): AbortSignalLike | undefined {
+  if (second === undefined || second === first) return first;
+  if (first === undefined) return second;
+  return AbortSignal.any([first, second] as AbortSignal[]);
 }
 
 /** Rejects before anything is sent when the signal has already aborted. */

@@ -96,7 +96,7 @@ export interface DriverConnection {
    * answers). Settles once the server is ready for the next text, so that
    * `status()` is up to date; rejects with the driver's own error; never throws.
    */
-  send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>>;
+  send<T>(text: string, params: readonly unknown[] | undefined, reply: Reply<T>): Promise<T>;
   /** The transaction status the server's last reply reported; undefined where that reply carried none (MySQL error packets). */
   status(): TransactionStatus | undefined;
   /** Whether the link is unusable after this error from `send` (socket faults, FATAL). */
@@ -112,6 +112,21 @@ export interface DriverConnection {
   /** Called once if the link dies outside a statement (an idle session killed by the server). */
   onLost(listener: (error: unknown) => void): void;
 }
+
+/**
+ * What the core does with a reply before its caller hears of it, called by
+ * `send` as the reply arrives: a session notes the status and takes its next
+ * statement in the same turn, with no promise of its own per statement.
+ */
+export interface Reply<T> {
+  /** The statement ended; returns what `send` resolves with. */
+  ended(result: QueryResult<unknown>): T;
+  /** The statement failed with the driver's error; returns what `send` rejects with. */
+  failed(error: unknown): unknown;
+}
+
+/** A reply passed on as the driver gave it. */
+export const AS_IS: Reply<QueryResult<unknown>> = { ended: (result) => result, failed: (error) => error };
 
 /** Runs statements on a short-lived connection of its own, closed right after. */
 export type AsideQuery = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>;

@@ -89,8 +89,9 @@ export class Pool extends Queryable {
     const pinned = this.#pins.getStore();
     if (pinned?.pin.admits()) return pinned.pin.query<Row>(statement);
     const { text, params: values, timeoutMillis, signal } = statement;
-    if (timeoutMillis === undefined && signal === undefined) return this.#borrow((session) => session.query<Row>(text, values));
-    return this.#borrow((session) => session.query<Row>(text, values, { timeoutMillis, signal }), signal);
+    if (timeoutMillis === undefined && signal === undefined)
+      return this.#borrow({ session: (session) => session.query<Row>(text, values) });
+    return this.#borrow({ session: (session) => session.query<Row>(text, values, { timeoutMillis, signal }) }, signal);
   }
 
   /**
@@ -105,8 +106,10 @@ export class Pool extends Queryable {
       checkSignal(signal);
       const current = this.#pins.getStore();
       if (current?.pin.admits()) return new Promise<T>((resolve) => resolve(fn(current.pin.handle)));
+      const pinned = this.#pinned(fn, signal, PLAIN_TRANSACTION.mode);
+      if (signal === undefined) return pinned;
       // A signal that aborted during the callback makes the call reject, whatever the callback returned.
-      return this.#pinned(fn, signal, PLAIN_TRANSACTION.mode).then((result) => {
+      return pinned.then((result) => {
         checkSignal(signal);
         return result;
       });
@@ -163,7 +166,7 @@ export class Pool extends Queryable {
     // Nothing to empty is still new work: a closed pool says so, as for any other call.
     if (this.#sessions.closed) throw new PoolClosedError();
     if (prepared === undefined) return;
-    return this.#borrowPinned((fresh) => runTruncate(fresh, prepared), prepared.signal);
+    return this.#borrow({ pin: (fresh) => runTruncate(fresh, prepared) }, prepared.signal);
   }
 
   /** Counts of sessions and waiting callers. */
@@ -178,47 +181,49 @@ export class Pool extends Queryable {
 
   /** A pinned callback on a session of its own; behind a transaction pooler, inside the transaction that pins it. */
   #pinned<T>(fn: (conn: Connection) => Promise<T> | T, signal: AbortSignalLike | undefined, mode: TransactionMode): Promise<T> {
-    return this.#borrowPinned((pin) => {
+    const pin = (pin: Pin<Connection>) => {
       const run = () => this.#pins.run({ pin, scope: pin.root }, () => fn(pin.handle));
       return this.#config.pooler === undefined ? run() : pinByTransaction(pin, pin.session.driver.transactionPin!, mode, run);
-    }, signal);
+    };
+    return this.#borrow({ pin }, signal);
   }
 
   /**
    * The one place that borrows a session: lend, run, and give back in one
    * `finally`. Giving back never throws, so the work's own error is what the caller sees.
+   * Pinned work gets a pin around the session, ended in the same `finally` (one
+   * async frame for both, as every withConnection takes this path): the pin
+   * ends, and its running unit finishes, before the session goes back. Its
+   * result is the call's: a truncate or transaction whose COMMIT took effect
+   * resolves, even if its signal aborted meanwhile (withConnection adds its own rule).
    */
-  async #borrow<T>(work: (session: ManagedSession) => Promise<T> | T, signal?: AbortSignalLike): Promise<T> {
-    const slot = await this.#sessions.lend(signal);
+  async #borrow<T>(work: Work<T>, signal?: AbortSignalLike): Promise<T> {
+    const request = this.#sessions.request(signal);
+    const taken = await request.slot;
+    const slot = this.#sessions.admit(taken) ?? (await this.#sessions.replace(taken, request));
+    let pin: Pin<Connection> | undefined;
     try {
-      return await work(slot.session);
+      if ('session' in work) return await work.session(slot.session);
+      pin = new Pin(slot.session, this.#info, this.#config.report, this.#pins, Connection.of, signal);
+      return await work.pin(pin);
     } finally {
-      // Usually nothing to wait for: the session went straight back.
-      const cleaning = this.#sessions.giveBack(slot);
-      if (cleaning !== undefined) await cleaning;
-    }
-  }
-
-  /**
-   * Borrows a session with a pin around it: the pin ends, and its running unit
-   * finishes, before the session goes back. The work's result is the call's: a
-   * truncate or transaction whose COMMIT took effect resolves, even if its
-   * signal aborted meanwhile (withConnection adds its own rule).
-   */
-  #borrowPinned<T>(work: (pin: Pin<Connection>) => Promise<T> | T, signal: AbortSignalLike | undefined): Promise<T> {
-    return this.#borrow(async (session) => {
-      const pin = new Pin(session, this.#info, this.#config.report, this.#pins, Connection.of, signal);
-      try {
-        return await work(pin);
-      } finally {
+      if (pin !== undefined) {
         pin.live = false;
         // A unit the callback left running still owns the session: it goes back only after.
         const running = pin.root.idle();
         if (running !== undefined) await running;
       }
-    }, signal);
+      // Usually nothing to wait for: the session went straight back.
+      const cleaning = this.#sessions.giveBack(slot);
+      if (cleaning !== undefined) await cleaning;
+    }
   }
 }
+
+/** What a borrow runs: a statement on the bare session, or work on a pin around it. */
+type Work<T> =
+  | { readonly session: (session: ManagedSession) => Promise<T> | T }
+  | { readonly pin: (pin: Pin<Connection>) => Promise<T> | T };
 
 /**
  * Creates a pool. Options are validated at once (`ConfigError`); no session

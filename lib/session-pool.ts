@@ -32,6 +32,14 @@ interface FailedOpen {
   ending?: Ending;
 }
 
+/** One caller's request for a session; see `SessionPool.request`. */
+export interface LendRequest {
+  readonly slot: Promise<Slot>;
+  /** Failed opens counted before the request: one after it failed while the caller waited. */
+  readonly failuresBefore: number;
+  readonly signal: AbortSignalLike | undefined;
+}
+
 const IDLE: Ending = { event: 'close', reason: 'idle timeout' };
 const POOL_CLOSED: Ending = { event: 'close', reason: 'pool closed' };
 
@@ -94,14 +102,38 @@ export class SessionPool implements ReleaseTarget {
   }
 
   /**
-   * A session to lend: a live one within its lifetime; an open that failed
-   * while the caller waited is `ConnectionError`. A caller whose signal aborts
-   * while it waits leaves with `AbortError`.
+   * Asks for a session to lend. The caller awaits `slot` (generic-pool's own
+   * promise in the common case: every call takes this path, so nothing is
+   * chained to it) and passes what came to `admit`, then, if that refuses it,
+   * to `replace`. A caller whose signal aborts while it waits leaves with `AbortError`.
    */
-  lend(signal?: AbortSignalLike): Promise<Lent> {
+  request(signal?: AbortSignalLike): LendRequest {
+    // Counted before taking: a failure from here on is one the caller waited through.
     const failuresBefore = this.#failures;
-    const lent = this.#take(signal).then((slot) => (this.#lendable(slot) ? slot : this.#replace(slot, failuresBefore, signal)));
-    return this.config.allowExitOnIdle ? lent.then(holding(true)) : lent;
+    return { failuresBefore, slot: this.#take(signal), signal };
+  }
+
+  /** The slot as lent, when it can be: a live session within its lifetime. */
+  admit(slot: Slot): Lent | undefined {
+    if (slot.session?.isReusable() !== true || this.lifetimes.expired(slot.session)) return undefined;
+    if (this.config.allowExitOnIdle) slot.session.connection.holdProcess(true);
+    return slot as Lent;
+  }
+
+  /**
+   * Drops a slot `admit` refused and takes the next, until one can be lent;
+   * an open that failed while the caller waited is `ConnectionError` (see `FailedOpen`).
+   */
+  async replace(slot: Slot, request: LendRequest): Promise<Lent> {
+    for (;;) {
+      await this.destroy(slot, slot.session?.isReusable() ? RETIRED : UNUSABLE);
+      if (slot.session === undefined && slot.failureNumber > request.failuresBefore) {
+        throw new ConnectionError(`could not open a ${this.#context.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
+      }
+      slot = await this.#take(request.signal);
+      const lent = this.admit(slot);
+      if (lent !== undefined) return lent;
+    }
   }
 
   /** Gives a lent session back, or destroys it; see `giveBack`. Never rejects. */
@@ -110,7 +142,7 @@ export class SessionPool implements ReleaseTarget {
   }
 
   release(slot: Lent): void {
-    if (this.config.allowExitOnIdle) holding(false)(slot);
+    if (this.config.allowExitOnIdle) slot.session.connection.holdProcess(false);
     this.#slots.release(slot).catch(this.config.report);
   }
 
@@ -199,23 +231,6 @@ export class SessionPool implements ReleaseTarget {
     });
   }
 
-  /** A live session within its lifetime: what a caller may be lent. */
-  #lendable(slot: Slot): slot is Lent {
-    return slot.session?.isReusable() === true && !this.lifetimes.expired(slot.session);
-  }
-
-  /** Drops slots that cannot be lent and takes the next, until one can; see `FailedOpen`. */
-  async #replace(slot: Slot, failuresBefore: number, signal: AbortSignalLike | undefined): Promise<Lent> {
-    for (;;) {
-      await this.destroy(slot, slot.session?.isReusable() ? RETIRED : UNUSABLE);
-      if (slot.session === undefined && slot.failureNumber > failuresBefore) {
-        throw new ConnectionError(`could not open a ${this.#context.dialect} session: ${messageOf(slot.failure)}`, slot.failure);
-      }
-      slot = await this.#take(signal);
-      if (this.#lendable(slot)) return slot;
-    }
-  }
-
   /** generic-pool's create: never rejects (see `FailedOpen`). */
   async #open(): Promise<Slot> {
     try {
@@ -239,14 +254,6 @@ export class SessionPool implements ReleaseTarget {
     const { event, reason } = slot.ending ?? (this.#closed === undefined ? IDLE : POOL_CLOSED);
     publishPoolEvent(() => ({ event, reason, dialect: this.#context.dialect, sessionId: session.id }));
   }
-}
-
-/** Whether a slot's session keeps the process alive: while it is lent, and (with `allowExitOnIdle`) never while idle. */
-function holding(hold: boolean): (slot: Lent) => Lent {
-  return (slot) => {
-    slot.session.connection.holdProcess(hold);
-    return slot;
-  };
 }
 
 function driverSettings(config: PoolConfig) {

@@ -1,6 +1,17 @@
 import type { AbortSignalLike } from './signal.js';
 import { bounded, checkSignal, eitherSignal, type Bound, type Fate, type Limits, type Overdue } from './bound.js';
-import type { AsideQuery, Dialect, Driver, DriverConnection, ErrorReporter, QueryResult, Session, TransactionStatus } from './driver.js';
+import {
+  AS_IS,
+  type AsideQuery,
+  type Dialect,
+  type Driver,
+  type DriverConnection,
+  type ErrorReporter,
+  type QueryResult,
+  type Reply,
+  type Session,
+  type TransactionStatus,
+} from './driver.js';
 import { AbortError, ConnectionLostError, type QueryTimeoutError } from './errors.js';
 import { retryReads } from './retry.js';
 import { queryChannel, traceQuery } from './tracing.js';
@@ -228,7 +239,7 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   ): Promise<QueryResult<Row>> {
     if (!this.#busy && timeoutMillis === 0 && signal === undefined) {
       this.#busy = true;
-      return this.connection.send(text, params).then(this.#replied, this.#failed) as Promise<QueryResult<Row>>;
+      return this.connection.send(text, params, this.#reply) as Promise<QueryResult<Row>>;
     }
     return new Promise((resolve, reject) => {
       checkSignal(signal);
@@ -252,14 +263,13 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
   /** Sends a statement that waited, or one with a bound. */
   #send(call: Pending): void {
     this.#busy = true;
-    const sent = this.connection.send(call.text, call.params);
     const { timeoutMillis, signal } = call.bound;
     if (timeoutMillis === 0 && signal === undefined) {
-      sent.then(this.#replied, this.#failed).then(call.resolve, call.reject);
+      this.connection.send(call.text, call.params, this.#reply).then(call.resolve, call.reject);
       return;
     }
-    bounded(sent, call.bound, this.#overdue, {
-      ended: (result) => call.resolve(this.#replied(result)),
+    bounded(this.connection.send(call.text, call.params, AS_IS), call.bound, this.#overdue, {
+      ended: (result) => call.resolve(this.#reply.ended(result)),
       failed: (error) => {
         const failure = this.#noteFailure(error);
         this.#next();
@@ -281,16 +291,17 @@ export class ManagedSession<C extends DriverConnection = DriverConnection> imple
    * statement before the caller hears the outcome, so that a caller who gives
    * the session back at once finds it idle.
    */
-  readonly #replied = (result: QueryResult<unknown>): QueryResult<unknown> => {
-    this.#noteSuccess();
-    this.#next();
-    return result;
-  };
-
-  readonly #failed = (error: unknown): never => {
-    const failure = this.#noteFailure(error);
-    this.#next();
-    throw failure;
+  readonly #reply: Reply<QueryResult<unknown>> = {
+    ended: (result) => {
+      this.#noteSuccess();
+      this.#next();
+      return result;
+    },
+    failed: (error) => {
+      const failure = this.#noteFailure(error);
+      this.#next();
+      return failure;
+    },
   };
 
   readonly #noteSuccess = (): void => {

@@ -1,6 +1,14 @@
 import type { Duplex } from 'node:stream';
 import mysql from 'mysql2';
-import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
+import {
+  AS_IS,
+  type AsideQuery,
+  type Driver,
+  type DriverConnection,
+  type DriverSettings,
+  type Reply,
+  type TransactionStatus,
+} from '../../lib/driver.js';
 import { socketOf } from './internals.js';
 import { quoteMysql } from './names.js';
 import { sessionSetup } from './setup.js';
@@ -57,32 +65,32 @@ export class MysqlConnection implements DriverConnection {
     connection.on('end', () => this.#lose(undefined));
   }
 
-  send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>> {
+  send<T>(text: string, params: readonly unknown[] | undefined, reply: Reply<T>): Promise<T> {
     return new Promise((resolve, reject) => {
       try {
         const values = params === undefined ? undefined : valuesFor(params, this.#noBackslashEscapes);
         this.#connection.query(text, values as mysql.QueryValues, (error, result, fields) => {
           if (error) {
             this.#status = undefined;
-            reject(error);
+            reject(reply.failed(error));
           } else if (Array.isArray(result)) {
             // A result set carries no status flags; a SELECT cannot change them
             // (with autocommit off it may open a transaction, which `status` counts already).
             // Several results (a CALL): the OK packets among them say what the statements set. The rows of
             // one result set are never read as such, whatever their columns are named (`serverStatus`).
             if (severalResults(fields)) for (const part of result) if (isHeader(part)) this.#noteFlags(part.serverStatus);
-            resolve({ rows: result, rowCount: result.length });
+            resolve(reply.ended({ rows: result, rowCount: result.length }));
           } else {
             const header = result as mysql.ResultSetHeader;
             this.#status = header.serverStatus;
             this.#noteFlags(header.serverStatus);
             const { affectedRows, insertId } = header;
-            resolve({ rows: [], rowCount: affectedRows, affectedRows, insertId });
+            resolve(reply.ended({ rows: [], rowCount: affectedRows, affectedRows, insertId }));
           }
         });
       } catch (error) {
         // mysql2 throws at once on a connection it has closed.
-        reject(error);
+        reject(reply.failed(error));
       }
     });
   }
@@ -108,13 +116,13 @@ export class MysqlConnection implements DriverConnection {
     this.#status = SERVER_STATUS_AUTOCOMMIT;
     // COM_RESET_CONNECTION keeps the current database, and its reply (not passed on by mysql2)
     // holds the sql_mode flags the reset brought back: this statement's OK packet has them.
-    await this.send(this.database === undefined ? 'DO 0' : `USE ${quoteMysql(this.database)}`, undefined);
+    await this.send(this.database === undefined ? 'DO 0' : `USE ${quoteMysql(this.database)}`, undefined, AS_IS);
     await this.prepare();
   }
 
   /** Applies the session setup this server needs, if any. */
   async prepare(): Promise<void> {
-    if (this.#setup !== undefined) await this.send(this.#setup, undefined);
+    if (this.#setup !== undefined) await this.send(this.#setup, undefined, AS_IS);
   }
 
   end(): Promise<void> {

@@ -1,5 +1,13 @@
 import pg from 'pg';
-import type { AsideQuery, Driver, DriverConnection, DriverSettings, QueryResult, TransactionStatus } from '../../lib/driver.js';
+import {
+  AS_IS,
+  type AsideQuery,
+  type Driver,
+  type DriverConnection,
+  type DriverSettings,
+  type Reply,
+  type TransactionStatus,
+} from '../../lib/driver.js';
 import { announcedPid, destroySocket, holdProcess, readyForQuery, recordParameters } from './internals.js';
 import { PIN_BY_TRANSACTION, PoolerCheck, proxyWarning } from './pooler.js';
 import { PreparedStatements } from './prepared-statements.js';
@@ -37,7 +45,7 @@ export class PostgresConnection implements DriverConnection {
     client.on('end', () => this.#lose(undefined));
   }
 
-  send(text: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>> {
+  send<T>(text: string, params: readonly unknown[] | undefined, reply: Reply<T>): Promise<T> {
     // Whether it runs or fails part-way, it may have dropped sqlpin's prepared statements.
     if (DROPS_PREPARED.test(text)) this.prepared.mayBeDropped();
     return new Promise((resolve, reject) => {
@@ -46,13 +54,13 @@ export class PostgresConnection implements DriverConnection {
           // The server's ErrorResponse comes before the ReadyForQuery with the new transaction status:
           // the caller hears of it once that has arrived, so that `status()` is current. A fault of the
           // link, or a FATAL one, is followed by no ReadyForQuery.
-          if (this.isFatal(error)) reject(error);
-          else void readyForQuery(this.#client).then(() => reject(error));
+          if (this.isFatal(error)) reject(reply.failed(error));
+          else void readyForQuery(this.#client).then(() => reject(reply.failed(error)));
           return;
         }
         // Several statements in one text answer one result each: the last one is the answer.
         const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
-        resolve({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 });
+        resolve(reply.ended({ rows: result.rows ?? [], rowCount: result.rowCount ?? 0 }));
       });
     });
   }
@@ -68,7 +76,7 @@ export class PostgresConnection implements DriverConnection {
 
   /** DISCARD ALL drops sqlpin's prepared statements with the rest; pg keeps none of its own (sqlpin sends no named query). */
   async reset(): Promise<void> {
-    await this.send('DISCARD ALL', undefined);
+    await this.send('DISCARD ALL', undefined, AS_IS);
     this.prepared.dropped();
   }
 

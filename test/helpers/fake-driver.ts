@@ -4,6 +4,7 @@ import type {
   Driver,
   DriverConnection,
   QueryResult,
+  Reply,
   Session,
   TransactionStatus,
   TruncateConfig,
@@ -43,20 +44,20 @@ export class FakeConnection implements DriverConnection {
     this.#driver = driver;
   }
 
-  send(text: string): Promise<QueryResult<unknown>> {
-    if (this.closed) return Promise.reject(Object.assign(new Error(`fake connection ${this.id} is closed`), { fatal: true }));
+  send<T>(text: string, _params: readonly unknown[] | undefined, reply: Reply<T>): Promise<T> {
+    if (this.closed) return Promise.reject(reply.failed(Object.assign(new Error(`fake connection ${this.id} is closed`), { fatal: true })));
     this.statements.push(text);
     this.#driver.log.push(`${this.id}: ${text}`);
     const answer = this.#driver.respond(text, this) ?? Promise.resolve(EMPTY);
     return answer.then(
       (result) => {
         this.#follow(text);
-        return result;
+        return reply.ended(result);
       },
       (error: unknown) => {
         this.#fail(text);
         this.#statusKnown = this.statusAfterError === 'kept';
-        throw error;
+        throw reply.failed(error);
       },
     );
   }

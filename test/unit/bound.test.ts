@@ -158,14 +158,24 @@ t.test('a signal that aborts after the statement ended cuts nothing', async (t) 
 t.test('eitherSignal: none, one, the same one twice, or one that aborts when any does', async (t) => {
   const a = new AbortController();
   const b = new AbortController();
-  t.equal(eitherSignal(), undefined);
   t.equal(eitherSignal(undefined, undefined), undefined);
   t.equal(eitherSignal(undefined, a.signal), a.signal, 'one signal is itself');
+  t.equal(eitherSignal(a.signal, undefined), a.signal, 'one signal is itself, either side');
   t.equal(eitherSignal(a.signal, a.signal), a.signal, 'the same signal twice is itself');
-  const either = eitherSignal(a.signal, undefined, b.signal)!;
-  t.not(either, a.signal);
-  t.notOk(either.aborted);
-  b.abort('b went');
-  t.ok(either.aborted);
-  t.equal(either.reason, 'b went');
+  for (const [name, either] of [
+    ['first', eitherSignal(b.signal, a.signal)!],
+    ['second', eitherSignal(a.signal, b.signal)!],
+  ] as const) {
+    t.not(either, a.signal, `${name}: a signal of its own`);
+    t.not(either, b.signal, `${name}: a signal of its own`);
+    t.notOk(either.aborted, name);
+  }
+  const c = new AbortController();
+  const first = eitherSignal(c.signal, a.signal)!;
+  const second = eitherSignal(a.signal, c.signal)!;
+  c.abort('c went');
+  for (const either of [first, second]) {
+    t.ok(either.aborted);
+    t.equal(either.reason, 'c went');
+  }
 });
