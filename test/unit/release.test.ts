@@ -1,4 +1,5 @@
 import t from 'tap';
+import { fakeClock, settle } from '../helpers/clock.js';
 import { FakeDriver, fakePool } from '../helpers/fake-driver.js';
 
 /** What happens to a session when its borrow ends: rolled back, reset, put back or destroyed, and in which order. */
@@ -64,3 +65,33 @@ t.test('a session out of any transaction and without resetOnRelease goes back un
   t.same(driver.log, ['1: BEGIN', '1: COMMIT']);
   t.equal(driver.sessions[0]!.resets, 0);
 });
+
+t.test('left in a transaction without resetOnRelease: rolled back, not reset', async (t) => {
+  const driver = new FakeDriver();
+  const db = fakePool(driver, { max: 1 });
+  t.teardown(() => db.close());
+  await db.withConnection((conn) => conn.query('BEGIN'));
+  t.same(driver.log, ['1: BEGIN', '1: ROLLBACK']);
+  t.equal(driver.sessions[0]!.resets, 0);
+});
+
+t.test(
+  'a session whose cut statement still runs goes to no one: a caller that comes meanwhile gets a new one after the grace',
+  async (t) => {
+    const clock = fakeClock(t);
+    const driver = new FakeDriver();
+    driver.respond = (text) => (text === 'SLOW' ? new Promise<never>(() => undefined) : undefined);
+    const db = fakePool(driver, { max: 1, queryTimeoutMillis: 50, idleTimeoutMillis: 0 });
+    t.teardown(() => db.close());
+    const slow = db.query('SLOW').catch((error: unknown) => error);
+    await settle();
+    await clock.tick(50);
+    t.match(await slow, { code: 'ERR_QUERY_TIMEOUT' });
+    const next = db.query('NEXT');
+    await settle();
+    t.equal(db.stats().pending, 1, 'the next caller waits: the session is not back');
+    await clock.tick(1_000);
+    t.match(await next, { rowCount: 0 });
+    t.same(driver.log, ['1: SLOW', 'aside: CANCEL 1', '2: NEXT']);
+  },
+);

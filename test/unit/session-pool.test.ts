@@ -134,3 +134,34 @@ t.test('allowExitOnIdle: a session keeps the process alive only while it is lent
   t.equal(other.sessions[0]!.holding, true, 'without the option, never told to let go');
   await keeps.close();
 });
+
+t.test('an idle session the server killed is dropped, and the caller gets a new one', async (t) => {
+  const driver = new FakeDriver();
+  const db = fakePool(driver, { max: 1 });
+  t.teardown(() => db.close());
+  await db.query('first');
+  driver.sessions[0]!.lose(new Error('killed while idle'));
+  t.match(await db.query('second'), { rowCount: 0 });
+  t.same(driver.log, ['1: first', '2: second']);
+  t.ok(driver.sessions[0]!.destroyed, 'the dead one destroyed');
+});
+
+t.test('an open that failed before the caller came is dropped, and the next attempt serves it', async (t) => {
+  const driver = new FakeDriver();
+  driver.connectWith = (attempt) => (attempt === 1 ? Promise.reject(new Error('refused at start')) : Promise.resolve());
+  const db = fakePool(driver, { min: 1, max: 1 });
+  t.teardown(() => db.close());
+  await settle();
+  t.equal(driver.connects, 1, 'min: 1 tried to open one, and failed');
+  t.match(await db.query('x'), { rowCount: 0 }, 'no ConnectionError: that failure is older than the call');
+  t.same(driver.log, ['1: x']);
+});
+
+t.test('allowExitOnIdle: a session opened for min and never lent does not keep the process alive', async (t) => {
+  const driver = new FakeDriver();
+  const db = fakePool(driver, { min: 1, max: 1, allowExitOnIdle: true });
+  t.teardown(() => db.close());
+  await settle();
+  t.equal(driver.sessions.length, 1);
+  t.equal(driver.sessions[0]!.holding, false);
+});
