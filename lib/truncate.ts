@@ -137,7 +137,8 @@ export function prepareTruncateAll(dialect: DialectInfo, options: unknown): Prep
   return { target, options: truncateConfig(given, TRUNCATE_ALL_STRATEGY), signal: given.signal };
 }
 
-function truncateConfig(
+/** The options with their defaults filled in; `strategy` is the call's own default (`truncate`'s or `truncateAll`'s). */
+export function truncateConfig(
   given: {
     readonly cascade?: boolean | undefined;
     readonly restartIdentity?: boolean | undefined;

@@ -5,17 +5,13 @@
  */
 import t from 'tap';
 import type { TruncateConfig } from '../../lib/driver.js';
+import { truncateConfig } from '../../lib/truncate.js';
 import type { TableState } from '../../lib/truncate-plan.js';
 import { deleteProbe, emptyStatements, qualified, releaseLocks, restoreSettings, turnLocks } from '../../dialects/mysql/plan.js';
 import type { Dirty } from '../../dialects/mysql/probe.js';
 
-const options = (changes: Partial<TruncateConfig> = {}): TruncateConfig => ({
-  cascade: false,
-  restartIdentity: true,
-  strategy: 'truncate',
-  lockTimeoutMillis: 0,
-  ...changes,
-});
+/** The options as a truncate has them by default, with `changes`. */
+const options = (changes: Partial<TruncateConfig> = {}) => truncateConfig(changes, 'truncate');
 
 const dirty = (autoIncrement: number | null, state: Partial<TableState> = {}, name = 'events'): Dirty => ({
   schema: 'app',

@@ -22,6 +22,7 @@ t.test('acquire, release and destroy decisions', async (t) => {
     t.teardown(() => db.close());
     await db.withConnection((conn) => conn.query('BEGIN'));
     t.same(adapter.log, ['1: BEGIN', '1: ROLLBACK']);
+    t.equal(adapter.sessions[0]!.resets, 0, 'and not reset: resetOnRelease is off');
     await db.query('SELECT 1');
     t.equal(adapter.sessions.length, 1, 'and is reused');
   });

@@ -66,15 +66,6 @@ t.test('a session out of any transaction and without resetOnRelease goes back un
   t.equal(driver.sessions[0]!.resets, 0);
 });
 
-t.test('left in a transaction without resetOnRelease: rolled back, not reset', async (t) => {
-  const driver = new FakeDriver();
-  const db = fakePool(driver, { max: 1 });
-  t.teardown(() => db.close());
-  await db.withConnection((conn) => conn.query('BEGIN'));
-  t.same(driver.log, ['1: BEGIN', '1: ROLLBACK']);
-  t.equal(driver.sessions[0]!.resets, 0);
-});
-
 t.test(
   'a session whose cut statement still runs goes to no one: a caller that comes meanwhile gets a new one after the grace',
   async (t) => {

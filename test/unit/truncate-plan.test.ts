@@ -1,14 +1,10 @@
 import t from 'tap';
+import { truncateConfig } from '../../lib/truncate.js';
 import type { TruncateConfig } from '../../lib/driver.js';
 import { isClean, mayDelete, methodFor, onCycle, referencingFirst, type AutoThresholds, type TableState } from '../../lib/truncate-plan.js';
 
 const thresholds: AutoThresholds = { counterKept: 300, counterReset: -1 };
-const config = (strategy: TruncateConfig['strategy'], restartIdentity = true): TruncateConfig => ({
-  cascade: false,
-  restartIdentity,
-  strategy,
-  lockTimeoutMillis: 0,
-});
+const config = (strategy: TruncateConfig['strategy'], restartIdentity = true) => truncateConfig({ restartIdentity }, strategy);
 const state = (rows: number, counterAtStart: boolean, mustTruncate = false): TableState => ({
   hasRows: rows > 0,
   rows,
